@@ -1,0 +1,34 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { CampaignStack } from './campaign-stack';
+import type { AppConfig } from './config';
+import { DeliveryStack } from './delivery-stack';
+
+export interface CustomChannelStacks {
+  readonly delivery: DeliveryStack;
+  readonly campaign?: CampaignStack;
+}
+
+/** Adds the app's stacks to `app` as `config` describes. Context is read by the caller (bin/). */
+export function addCustomChannelStacks(app: App, config: AppConfig): CustomChannelStacks {
+  const delivery = new DeliveryStack(app, `${config.stackNamePrefix}-Delivery`, {
+    description: 'Pinpoint custom channel: provider token secret and delivery function',
+    tokenSecret: config.tokenSecret,
+    whatsApp: config.whatsApp,
+    logRetention: config.logRetention,
+  });
+  const campaign = config.pinpoint && new CampaignStack(app, `${config.stackNamePrefix}-Campaign`, {
+    description: 'Pinpoint custom channel: project, invoke permission, sample segment and campaign',
+    deliveryFunction: delivery.deliveryFunction,
+    pinpoint: config.pinpoint,
+  });
+  return { delivery, campaign };
+}
+
+/**
+ * Registers the cdk-nag packs the app is held to. Any finding that is not acknowledged, with a
+ * reason, on the construct it concerns stops synthesis.
+ */
+export function addComplianceChecks(app: App): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+}

@@ -1,0 +1,52 @@
+import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as pinpoint from 'aws-cdk-lib/aws-pinpoint';
+import { Construct } from 'constructs';
+import type { PinpointConfig } from './config';
+import { CustomChannelCampaign } from './constructs/custom-channel-campaign';
+import { acknowledgePinpointEndOfSupport } from './constructs/pinpoint-end-of-support';
+
+export interface CampaignStackProps extends StackProps {
+  /** The delivery function, usually from a DeliveryStack. Only its ARN crosses the stack boundary. */
+  readonly deliveryFunction: IFunction;
+
+  /** The Pinpoint project and sample campaign settings. */
+  readonly pinpoint: PinpointConfig;
+}
+
+/**
+ * The Pinpoint side: the project (created, or imported by id), the permission for the
+ * project's campaigns to invoke the delivery function, and a sample segment and campaign.
+ * It depends on the delivery stack; the delivery stack does not depend on it.
+ */
+export class CampaignStack extends Stack {
+  public readonly applicationId: string;
+  public readonly customChannel: CustomChannelCampaign;
+
+  constructor(scope: Construct, id: string, props: CampaignStackProps) {
+    super(scope, id, props);
+
+    this.applicationId = props.pinpoint.existingProjectId ?? this.createProject();
+
+    this.customChannel = new CustomChannelCampaign(this, 'CustomChannel', {
+      applicationId: this.applicationId,
+      deliveryFunction: props.deliveryFunction,
+      messageData: props.pinpoint.messageData,
+      endpointTypes: props.pinpoint.endpointTypes,
+      paused: props.pinpoint.paused,
+      schedule: props.pinpoint.schedule,
+      invokePermissionScope: props.pinpoint.invokePermissionScope,
+    });
+
+    new CfnOutput(this, 'ProjectId', { value: this.applicationId });
+    new CfnOutput(this, 'SegmentId', { value: this.customChannel.segment.attrSegmentId });
+    new CfnOutput(this, 'CampaignId', { value: this.customChannel.campaign.attrCampaignId });
+    new CfnOutput(this, 'CampaignArn', { value: this.customChannel.campaign.attrArn });
+  }
+
+  private createProject(): string {
+    const project = new pinpoint.CfnApp(this, 'Project', { name: this.stackName });
+    acknowledgePinpointEndOfSupport(project);
+    return project.ref;
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The app's configuration, parsed from CDK context and validated before any
+ * construct is created, so that a typo fails `cdk synth` with a message that
+ * names the key instead of surfacing later as a broken deploy.
+ *
+ * This module never reads context itself: `bin/` hands it a lookup function.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/** Endpoint types a custom-channel campaign may target (AWS::Pinpoint::Campaign CustomDeliveryConfiguration). */
+export const ENDPOINT_TYPES = [
+  'ADM', 'APNS', 'APNS_SANDBOX', 'APNS_VOIP', 'APNS_VOIP_SANDBOX', 'BAIDU', 'CUSTOM', 'EMAIL', 'GCM', 'SMS', 'VOICE',
+] as const;
+export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+
+export const CAMPAIGN_FREQUENCIES = ['ONCE', 'HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'] as const;
+export type CampaignFrequency = (typeof CAMPAIGN_FREQUENCIES)[number];
+
+/** Which campaigns may invoke the delivery function. See the README's two-step deploy. */
+export const INVOKE_PERMISSION_SCOPES = ['project', 'campaign'] as const;
+export type InvokePermissionScope = (typeof INVOKE_PERMISSION_SCOPES)[number];
+
+/** Pinpoint's limit on `CustomMessage.Data`. */
+export const MAX_CUSTOM_DATA_BYTES = 5 * 1024;
+
+/** Pinpoint stops waiting for a custom-channel function after this long. */
+export const PINPOINT_MAX_WAIT = Duration.seconds(15);
+
+export interface TokenSecretConfig {
+  /** Complete ARN of an existing secret; undefined to create one. */
+  readonly existingSecretArn?: string;
+  /** ARN of the customer managed KMS key that encrypts the secret; undefined for the AWS managed key. */
+  readonly kmsKeyArn?: string;
+}
+
+export interface WhatsAppConfig {
+  /** Undefined until the user sets it; the function then refuses to send, naming the missing variable. */
+  readonly phoneNumberId?: string;
+  readonly graphApiVersion: string;
+  readonly graphApiBaseUrl: string;
+}
+
+export interface CampaignScheduleConfig {
+  readonly startTime: string;
+  readonly frequency: CampaignFrequency;
+  readonly endTime?: string;
+}
+
+export interface PinpointConfig {
+  /** Id of an existing Pinpoint project; undefined to create one. */
+  readonly existingProjectId?: string;
+  readonly endpointTypes: EndpointType[];
+  /** The campaign's `CustomMessage.Data`, as the JSON string Pinpoint passes to the function. */
+  readonly messageData: string;
+  readonly paused: boolean;
+  readonly schedule: CampaignScheduleConfig;
+  readonly invokePermissionScope: InvokePermissionScope;
+}
+
+export interface AppConfig {
+  readonly stackNamePrefix: string;
+  /** Run cdk-nag during `cdk synth` too. The tests always run it; it adds about 1.5 s to a synth. */
+  readonly complianceChecks: boolean;
+  readonly tokenSecret: TokenSecretConfig;
+  readonly whatsApp: WhatsAppConfig;
+  readonly logRetention: RetentionDays;
+  /** Undefined when `pinpointEnabled` is false: only the delivery stack is synthesized. */
+  readonly pinpoint?: PinpointConfig;
+}
+
+/** A configuration value is missing or malformed. The message names the context key. */
+export class ConfigError extends Error {
+  constructor(readonly key: string, expected: string, actual: unknown) {
+    super(`Invalid context value for "${key}": expected ${expected}, got ${describe(actual)}. `
+      + `Set it in cdk.json or with -c ${key}=...`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type ContextLookup = (key: string) => unknown;
+
+const SECRET_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+const KMS_KEY_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
+const PINPOINT_PROJECT_ID = /^[0-9a-f]{32}$/;
+const STACK_NAME_PREFIX = /^[A-Za-z][A-Za-z0-9-]{0,100}$/;
+const PHONE_NUMBER_ID = /^\d{5,20}$/;
+const GRAPH_API_VERSION = /^v\d+\.\d+$/;
+const ISO_8601_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+const IMMEDIATE_OR_ISO_8601_TIME = new RegExp(`^IMMEDIATE$|${ISO_8601_TIME.source}`);
+
+export function parseConfig(lookup: ContextLookup): AppConfig {
+  const pinpointEnabled = readBoolean(lookup, 'pinpointEnabled', true);
+  return {
+    stackNamePrefix: readString(lookup, 'stackNamePrefix', 'PinpointCustomChannel', STACK_NAME_PREFIX,
+      'a CloudFormation stack name prefix (a letter, then letters, digits or hyphens)'),
+    complianceChecks: readBoolean(lookup, 'complianceChecks', false),
+    tokenSecret: {
+      existingSecretArn: readOptionalString(lookup, 'tokenSecretArn', SECRET_ARN,
+        'the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)'),
+      kmsKeyArn: readOptionalString(lookup, 'tokenSecretKmsKeyArn', KMS_KEY_ARN,
+        'the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<key id>)'),
+    },
+    whatsApp: {
+      phoneNumberId: readOptionalString(lookup, 'whatsappPhoneNumberId', PHONE_NUMBER_ID,
+        'the numeric WhatsApp Business phone number id from Meta\'s API setup page'),
+      graphApiVersion: readString(lookup, 'graphApiVersion', 'v25.0', GRAPH_API_VERSION, 'a Graph API version such as v25.0'),
+      graphApiBaseUrl: readHttpsUrl(lookup, 'graphApiBaseUrl', 'https://graph.facebook.com'),
+    },
+    logRetention: readLogRetention(lookup, 'logRetentionDays', RetentionDays.ONE_MONTH),
+    pinpoint: pinpointEnabled ? parsePinpointConfig(lookup) : undefined,
+  };
+}
+
+function parsePinpointConfig(lookup: ContextLookup): PinpointConfig {
+  const frequency = readEnum(lookup, 'campaignFrequency', CAMPAIGN_FREQUENCIES, 'ONCE');
+  const startTime = readString(lookup, 'campaignStartTime', 'IMMEDIATE', IMMEDIATE_OR_ISO_8601_TIME,
+    'IMMEDIATE or an ISO 8601 time with a zone, such as 2027-01-31T09:00:00Z');
+  if (startTime !== 'IMMEDIATE' && Number.isNaN(Date.parse(startTime))) {
+    throw new ConfigError('campaignStartTime', 'a valid ISO 8601 time', startTime);
+  }
+  const endTime = readOptionalString(lookup, 'campaignEndTime', ISO_8601_TIME,
+    'an ISO 8601 time with a zone, such as 2027-02-28T09:00:00Z');
+  if (endTime !== undefined && Number.isNaN(Date.parse(endTime))) {
+    throw new ConfigError('campaignEndTime', 'a valid ISO 8601 time with a zone', endTime);
+  }
+  if (frequency !== 'ONCE' && endTime === undefined) {
+    throw new ConfigError('campaignEndTime', `an end time, because campaignFrequency is ${frequency}`, undefined);
+  }
+  if (frequency !== 'ONCE' && startTime === 'IMMEDIATE') {
+    throw new ConfigError('campaignStartTime', `an ISO 8601 time, because campaignFrequency is ${frequency}`, startTime);
+  }
+  if (endTime !== undefined && startTime !== 'IMMEDIATE' && Date.parse(endTime) <= Date.parse(startTime)) {
+    throw new ConfigError('campaignEndTime', `a time after campaignStartTime (${startTime})`, endTime);
+  }
+  return {
+    existingProjectId: readOptionalString(lookup, 'pinpointProjectId', PINPOINT_PROJECT_ID,
+      'the 32-character hexadecimal id of an existing Pinpoint project'),
+    endpointTypes: readEndpointTypes(lookup, 'endpointTypes'),
+    messageData: readMessageData(lookup, 'campaignMessage'),
+    paused: readBoolean(lookup, 'campaignPaused', true),
+    schedule: { startTime, frequency, endTime },
+    invokePermissionScope: readEnum(lookup, 'invokePermissionScope', INVOKE_PERMISSION_SCOPES, 'project'),
+  };
+}
+
+/** Values given with `-c key=value` arrive as strings; values from cdk.json keep their JSON type. */
+function isUnset(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+function readOptionalString(lookup: ContextLookup, key: string, pattern: RegExp, expected: string): string | undefined {
+  const value = lookup(key);
+  if (isUnset(value)) return undefined;
+  if (typeof value !== 'string' || !pattern.test(value)) throw new ConfigError(key, expected, value);
+  return value;
+}
+
+function readString(lookup: ContextLookup, key: string, fallback: string, pattern: RegExp, expected: string): string {
+  return readOptionalString(lookup, key, pattern, expected) ?? fallback;
+}
+
+function readHttpsUrl(lookup: ContextLookup, key: string, fallback: string): string {
+  const value = lookup(key);
+  if (isUnset(value)) return fallback;
+  const expected = 'an https:// URL without a path, query or trailing slash';
+  if (typeof value !== 'string') throw new ConfigError(key, expected, value);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(key, expected, value);
+  }
+  if (url.protocol !== 'https:' || url.pathname !== '/' || url.search || url.hash || value.endsWith('/')) {
+    throw new ConfigError(key, expected, value);
+  }
+  return value;
+}
+
+function readBoolean(lookup: ContextLookup, key: string, fallback: boolean): boolean {
+  const value = lookup(key);
+  if (isUnset(value)) return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(key, 'true or false', value);
+}
+
+function readEnum<T extends string>(lookup: ContextLookup, key: string, allowed: readonly T[], fallback: T): T {
+  const value = lookup(key);
+  if (isUnset(value)) return fallback;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(key, `one of ${allowed.join(', ')}`, value);
+  }
+  return value as T;
+}
+
+function readEndpointTypes(lookup: ContextLookup, key: string): EndpointType[] {
+  const value = lookup(key);
+  if (isUnset(value)) return ['CUSTOM'];
+  const expected = `a non-empty list of endpoint types (a JSON array or comma-separated), each one of ${ENDPOINT_TYPES.join(', ')}`;
+  let list: unknown = value;
+  if (typeof value === 'string') {
+    list = value.trim().startsWith('[') ? parseJsonOr(value, () => { throw new ConfigError(key, expected, value); })
+      : value.split(',').map((item) => item.trim());
+  }
+  if (!Array.isArray(list) || list.length === 0) throw new ConfigError(key, expected, value);
+  for (const item of list) {
+    if (!isEndpointType(item)) throw new ConfigError(key, expected, item);
+  }
+  return [...new Set(list as EndpointType[])];
+}
+
+/**
+ * The message the delivery function sends, as Pinpoint will hand it over in `Data`.
+ * cdk.json holds it as an object for readability; `-c` passes it as a JSON string.
+ */
+function readMessageData(lookup: ContextLookup, key: string): string {
+  const value = lookup(key);
+  const expected = 'a JSON object describing the WhatsApp message (with a "type" such as "template" or "text")';
+  if (isUnset(value)) throw new ConfigError(key, expected, value);
+  const data = typeof value === 'string' ? value : JSON.stringify(value);
+  const problem = messageDataProblem(data);
+  if (problem) throw new ConfigError(key, `${expected}; it ${problem}`, value);
+  return typeof value === 'string' ? JSON.stringify(JSON.parse(value)) : data;
+}
+
+/**
+ * Why `data` cannot be a campaign's `CustomMessage.Data`, or undefined if it can.
+ * Shared by the context parser and the campaign construct, which is also used on its own.
+ */
+export function messageDataProblem(data: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    return 'is not valid JSON';
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'is not a JSON object';
+  if (typeof (parsed as Record<string, unknown>).type !== 'string') return 'has no "type" string';
+  const bytes = Buffer.byteLength(data, 'utf8');
+  if (bytes > MAX_CUSTOM_DATA_BYTES) return `is ${bytes} bytes, over Pinpoint's ${MAX_CUSTOM_DATA_BYTES}-byte CustomMessage.Data limit`;
+  return undefined;
+}
+
+export function isEndpointType(value: unknown): value is EndpointType {
+  return typeof value === 'string' && (ENDPOINT_TYPES as readonly string[]).includes(value);
+}
+
+function readLogRetention(lookup: ContextLookup, key: string, fallback: RetentionDays): RetentionDays {
+  const value = lookup(key);
+  if (isUnset(value)) return fallback;
+  const days = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v !== RetentionDays.INFINITE);
+  if (typeof days !== 'number' || !allowed.includes(days)) {
+    throw new ConfigError(key, `a CloudWatch Logs retention in days, one of ${allowed.join(', ')}`, value);
+  }
+  return days as RetentionDays;
+}
+
+function parseJsonOr(text: string, onError: () => never): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return onError();
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined || value === '') return 'nothing';
+  const text = typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

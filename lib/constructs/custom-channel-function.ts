@@ -1,0 +1,147 @@
+import * as path from 'node:path';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { PINPOINT_MAX_WAIT } from '../config';
+
+export interface CustomChannelFunctionProps {
+  /** The secret holding the provider's token as JSON (`{"accessToken": "..."}`). Only its ARN reaches the function. */
+  readonly tokenSecret: ISecret;
+
+  /**
+   * The customer managed key that encrypts `tokenSecret`, if any. The role may then
+   * `kms:Decrypt` with that key, and only through Secrets Manager.
+   *
+   * @default - the secret uses the AWS managed key `aws/secretsmanager`, and no KMS permission is granted
+   */
+  readonly tokenEncryptionKey?: IKey;
+
+  /**
+   * Channel settings passed to the function as environment variables. Must not hold secrets:
+   * environment variables are readable by anyone who can read the function's configuration.
+   *
+   * @default - no channel settings
+   */
+  readonly environment?: Record<string, string>;
+
+  /**
+   * How long the function may run. Must stay below Pinpoint's 15-second wait, so that the
+   * function returns its per-endpoint results before Pinpoint gives up on the invocation.
+   *
+   * @default Duration.seconds(13)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Memory size in MB. Lambda scales CPU and network with memory; 256 MB keeps 50 concurrent
+   * HTTPS requests well inside the deadline.
+   *
+   * @default 256
+   */
+  readonly memorySize?: number;
+
+  /**
+   * How long the function's logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The delivery function, its log group and its execution role.
+ *
+ * The role is written out statement by statement instead of using the managed
+ * AWSLambdaBasicExecutionRole (which may write to any log group) and
+ * `secret.grantRead` (which also grants DescribeSecret): the function may read
+ * one secret and write to one log group, and nothing else.
+ */
+export class CustomChannelFunction extends Construct {
+  public readonly function: lambda.IFunction;
+  public readonly role: iam.IRole;
+  public readonly logGroup: logs.ILogGroup;
+
+  constructor(scope: Construct, id: string, props: CustomChannelFunctionProps) {
+    super(scope, id);
+
+    const timeout = props.timeout ?? Duration.seconds(13);
+    if (!timeout.isUnresolved() && timeout.toMilliseconds() >= PINPOINT_MAX_WAIT.toMilliseconds()) {
+      throw new Error(`CustomChannelFunction timeout must be below Pinpoint's ${PINPOINT_MAX_WAIT.toSeconds()}-second wait, got ${timeout.toHumanString()}`);
+    }
+
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+
+    const role = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Delivery function for a Pinpoint custom channel: reads one token secret, writes one log group.',
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'WriteOwnLogGroup',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadProviderToken',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [props.tokenSecret.secretArn],
+    }));
+    if (props.tokenEncryptionKey) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'DecryptProviderToken',
+        actions: ['kms:Decrypt'],
+        resources: [props.tokenEncryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      }));
+    }
+
+    const fn = new nodejs.NodejsFunction(this, 'Function', {
+      description: 'Delivers Amazon Pinpoint custom-channel batches to the messaging provider.',
+      entry: path.join(__dirname, '..', '..', 'lambda', 'handler.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout,
+      role,
+      logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        ...props.environment,
+        TOKEN_SECRET_ARN: props.tokenSecret.secretArn,
+        // The bundle is minified; without this the source map is shipped but never used in stack traces.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        // With a concrete runtime the AWS SDK v3 is already left out; this keeps it so if the runtime changes.
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+
+    // Active tracing makes CDK add xray:PutTraceSegments/PutTelemetryRecords to the role's default policy.
+    Validations.of(role.node.findChild('DefaultPolicy')).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Only the X-Ray statement that active tracing adds uses "*": xray:PutTraceSegments and '
+        + 'xray:PutTelemetryRecords do not support resource-level permissions. Every other statement names one ARN.',
+    });
+    Validations.of(fn).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Pinpoint invokes this function synchronously and reads its per-endpoint result; '
+        + 'a dead-letter queue only receives failed asynchronous invocations, so it would never be used.',
+    });
+
+    this.function = fn;
+    this.role = role;
+    this.logGroup = logGroup;
+  }
+}

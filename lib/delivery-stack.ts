@@ -1,0 +1,94 @@
+import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { TokenSecretConfig, WhatsAppConfig } from './config';
+import { CustomChannelFunction } from './constructs/custom-channel-function';
+
+export interface DeliveryStackProps extends StackProps {
+  /**
+   * Where the provider token lives.
+   *
+   * @default - a new secret with a generated placeholder, encrypted with the AWS managed key
+   */
+  readonly tokenSecret?: TokenSecretConfig;
+
+  /** WhatsApp Cloud API settings, passed to the function as environment variables. */
+  readonly whatsApp: WhatsAppConfig;
+
+  /**
+   * How long the function's logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The delivery side: the provider token secret and the function that sends messages.
+ * It references no Pinpoint resource, so it deploys and works on its own.
+ */
+export class DeliveryStack extends Stack {
+  public readonly deliveryFunction: IFunction;
+  public readonly executionRole: IRole;
+  public readonly tokenSecret: secretsmanager.ISecret;
+
+  constructor(scope: Construct, id: string, props: DeliveryStackProps) {
+    super(scope, id, props);
+
+    const encryptionKey = props.tokenSecret?.kmsKeyArn
+      ? kms.Key.fromKeyArn(this, 'TokenEncryptionKey', props.tokenSecret.kmsKeyArn)
+      : undefined;
+    this.tokenSecret = props.tokenSecret?.existingSecretArn
+      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ProviderToken', props.tokenSecret.existingSecretArn)
+      : this.createTokenSecret(encryptionKey);
+
+    const delivery = new CustomChannelFunction(this, 'Delivery', {
+      tokenSecret: this.tokenSecret,
+      tokenEncryptionKey: encryptionKey,
+      logRetention: props.logRetention,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'pinpoint-custom-channel',
+        POWERTOOLS_METRICS_NAMESPACE: 'PinpointCustomChannel',
+        GRAPH_API_VERSION: props.whatsApp.graphApiVersion,
+        GRAPH_API_BASE_URL: props.whatsApp.graphApiBaseUrl,
+        ...(props.whatsApp.phoneNumberId ? { WHATSAPP_PHONE_NUMBER_ID: props.whatsApp.phoneNumberId } : {}),
+      },
+    });
+    this.deliveryFunction = delivery.function;
+    this.executionRole = delivery.role;
+
+    new CfnOutput(this, 'TokenSecretArn', {
+      value: this.tokenSecret.secretArn,
+      description: 'Put the provider token here: aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string file://token.json',
+    });
+    new CfnOutput(this, 'DeliveryFunctionArn', { value: this.deliveryFunction.functionArn });
+    new CfnOutput(this, 'DeliveryFunctionName', { value: this.deliveryFunction.functionName });
+    new CfnOutput(this, 'DeliveryLogGroupName', { value: delivery.logGroup.logGroupName });
+  }
+
+  private createTokenSecret(encryptionKey: kms.IKey | undefined): secretsmanager.ISecret {
+    const secret = new secretsmanager.Secret(this, 'ProviderToken', {
+      description: 'Messaging provider token for the Pinpoint custom channel, as {"accessToken":"..."}. '
+        + 'Created with a random placeholder; put the real token in after deploying.',
+      encryptionKey,
+      // A random placeholder, so that no token value is ever written into the template.
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({}),
+        generateStringKey: 'accessToken',
+        excludePunctuation: true,
+        passwordLength: 32,
+      },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The secret holds a token issued by Meta (a WhatsApp System User token), which Secrets Manager '
+        + 'cannot rotate. It is replaced with put-secret-value when Meta issues a new one, and the function '
+        + 're-reads the secret when the provider rejects the cached token.',
+    });
+    return secret;
+  }
+}

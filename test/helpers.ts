@@ -1,0 +1,36 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { addCustomChannelStacks, CustomChannelStacks } from '../lib/app';
+import { parseConfig } from '../lib/config';
+
+/** The context users get from cdk.json: tests start from the same defaults. */
+export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'),
+).context;
+
+/** A lookup over cdk.json's context with `overrides` applied, as `-c key=value` would. */
+export function contextLookup(overrides: Record<string, unknown> = {}): (key: string) => unknown {
+  const context = { ...CDK_JSON_CONTEXT, ...overrides };
+  return (key) => context[key];
+}
+
+export interface SynthesizedApp extends CustomChannelStacks {
+  readonly app: App;
+}
+
+/** Builds the app exactly as bin/app.ts does, from cdk.json's context plus `overrides`. */
+export function buildApp(overrides: Record<string, unknown> = {}): SynthesizedApp {
+  const context = { ...CDK_JSON_CONTEXT, ...overrides };
+  const app = new App({ context });
+  return { app, ...addCustomChannelStacks(app, parseConfig((key) => app.node.tryGetContext(key))) };
+}
+
+/**
+ * The template with asset hashes replaced, so that a change to the function's code does not
+ * churn the infrastructure snapshots; the bundle is tested on its own.
+ */
+export function normalisedTemplate(template: Template): unknown {
+  return JSON.parse(JSON.stringify(template.toJSON()).replace(/[0-9a-f]{64}/g, '[ASSET_HASH]'));
+}

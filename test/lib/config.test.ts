@@ -1,0 +1,100 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ConfigError, parseConfig } from '../../lib/config';
+import { contextLookup } from '../helpers';
+
+function configWith(overrides: Record<string, unknown>) {
+  return parseConfig(contextLookup(overrides));
+}
+
+function errorFor(overrides: Record<string, unknown>): ConfigError {
+  try {
+    configWith(overrides);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(overrides)}`);
+}
+
+describe('parseConfig', () => {
+  test('cdk.json holds a working default configuration', () => {
+    // GIVEN cdk.json as shipped; WHEN parsed
+    const config = configWith({});
+    // THEN every default is usable without an AWS account
+    expect(config).toEqual({
+      stackNamePrefix: 'PinpointCustomChannel',
+      complianceChecks: false,
+      tokenSecret: { existingSecretArn: undefined, kmsKeyArn: undefined },
+      whatsApp: { phoneNumberId: undefined, graphApiVersion: 'v25.0', graphApiBaseUrl: 'https://graph.facebook.com' },
+      logRetention: RetentionDays.ONE_MONTH,
+      pinpoint: {
+        existingProjectId: undefined,
+        endpointTypes: ['CUSTOM'],
+        messageData: '{"type":"template","template":{"name":"hello_world","language":{"code":"en_US"}}}',
+        paused: true,
+        schedule: { startTime: 'IMMEDIATE', frequency: 'ONCE', endTime: undefined },
+        invokePermissionScope: 'project',
+      },
+    });
+  });
+
+  test('-c values arrive as strings and are converted', () => {
+    const config = configWith({
+      pinpointEnabled: 'true', campaignPaused: 'false', logRetentionDays: '7', endpointTypes: '["CUSTOM","SMS"]',
+      campaignMessage: '{"type":"text","text":{"body":"Hi {{User.UserAttributes.FirstName}}"}}',
+    });
+    expect(config.pinpoint?.paused).toBe(false);
+    expect(config.logRetention).toBe(RetentionDays.ONE_WEEK);
+    expect(config.pinpoint?.endpointTypes).toEqual(['CUSTOM', 'SMS']);
+    expect(JSON.parse(config.pinpoint!.messageData)).toEqual({ type: 'text', text: { body: 'Hi {{User.UserAttributes.FirstName}}' } });
+  });
+
+  test('pinpointEnabled=false leaves the Pinpoint settings out', () => {
+    expect(configWith({ pinpointEnabled: false }).pinpoint).toBeUndefined();
+  });
+
+  test.each([
+    [{ tokenSecretArn: 'my-secret' }, 'tokenSecretArn', 'complete ARN'],
+    [{ tokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:token' }, 'tokenSecretArn', '6 characters'],
+    [{ tokenSecretArn: 'arn:aws:s3:::bucket' }, 'tokenSecretArn', 'secretsmanager'],
+    [{ tokenSecretKmsKeyArn: 'alias/my-key' }, 'tokenSecretKmsKeyArn', 'ARN of a KMS key'],
+    [{ pinpointProjectId: 'my-project' }, 'pinpointProjectId', '32-character'],
+    [{ whatsappPhoneNumberId: '+1 555 0100' }, 'whatsappPhoneNumberId', 'numeric'],
+    [{ graphApiVersion: '25' }, 'graphApiVersion', 'v25.0'],
+    [{ graphApiBaseUrl: 'http://graph.facebook.com' }, 'graphApiBaseUrl', 'https://'],
+    [{ graphApiBaseUrl: 'https://graph.facebook.com/v25.0' }, 'graphApiBaseUrl', 'without a path'],
+    [{ endpointTypes: 'CUSTOM,WHATSAPP' }, 'endpointTypes', 'CUSTOM'],
+    [{ endpointTypes: [] }, 'endpointTypes', 'non-empty'],
+    [{ endpointTypes: '[CUSTOM' }, 'endpointTypes', 'JSON array'],
+    [{ campaignMessage: '{"type":' }, 'campaignMessage', 'not valid JSON'],
+    [{ campaignMessage: '["template"]' }, 'campaignMessage', 'not a JSON object'],
+    [{ campaignMessage: { template: { name: 'x' } } }, 'campaignMessage', 'no "type"'],
+    [{ campaignMessage: { type: 'text', text: { body: 'x'.repeat(5200) } } }, 'campaignMessage', '5120-byte'],
+    [{ campaignMessage: '' }, 'campaignMessage', 'JSON object'],
+    [{ campaignPaused: 'yes' }, 'campaignPaused', 'true or false'],
+    [{ pinpointEnabled: 1 }, 'pinpointEnabled', 'true or false'],
+    [{ complianceChecks: 'on' }, 'complianceChecks', 'true or false'],
+    [{ logRetentionDays: 10 }, 'logRetentionDays', 'retention in days'],
+    [{ campaignFrequency: 'YEARLY' }, 'campaignFrequency', 'ONCE, HOURLY'],
+    [{ campaignStartTime: 'tomorrow' }, 'campaignStartTime', 'IMMEDIATE or an ISO 8601'],
+    [{ campaignStartTime: '2027-13-45T09:00:00Z' }, 'campaignStartTime', 'valid ISO 8601'],
+    [{ campaignFrequency: 'DAILY', campaignStartTime: '2027-01-04T09:00:00Z' }, 'campaignEndTime', 'campaignFrequency is DAILY'],
+    [{ campaignFrequency: 'DAILY', campaignEndTime: '2027-01-04T09:00:00Z' }, 'campaignStartTime', 'campaignFrequency is DAILY'],
+    [{ campaignStartTime: '2027-01-04T09:00:00Z', campaignEndTime: '2027-01-03T09:00:00Z' }, 'campaignEndTime', 'after campaignStartTime'],
+    [{ invokePermissionScope: 'account' }, 'invokePermissionScope', 'project, campaign'],
+    [{ stackNamePrefix: '1-bad_name' }, 'stackNamePrefix', 'stack name prefix'],
+  ])('rejects %j naming %s and the expected form', (overrides, key, expected) => {
+    // GIVEN a malformed value; WHEN parsed
+    const error = errorFor(overrides);
+    // THEN the error names the key and what it should look like
+    expect(error.key).toBe(key);
+    expect(error.message).toContain(`"${key}"`);
+    expect(error.message).toContain(expected);
+    expect(error.message).toContain(`-c ${key}=`);
+  });
+
+  test('a long rejected value is shortened in the message', () => {
+    const error = errorFor({ campaignMessage: `{"text":"${'x'.repeat(500)}"}` });
+    expect(error.message.length).toBeLessThan(500);
+  });
+});

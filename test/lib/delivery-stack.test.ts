@@ -1,0 +1,161 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildApp, normalisedTemplate } from '../helpers';
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
+const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+type Statement = { Action: string | string[]; Resource: unknown; Sid?: string; Condition?: unknown };
+
+function statements(template: Template): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+function actionsOf(statement: Statement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+describe('DeliveryStack with the default configuration', () => {
+  // GIVEN the configuration in cdk.json
+  const { delivery } = buildApp();
+  // WHEN the delivery stack is synthesized
+  const template = Template.fromStack(delivery);
+
+  test('matches the snapshot (asset hashes normalised)', () => {
+    expect(normalisedTemplate(template)).toMatchSnapshot();
+  });
+
+  test('creates the token secret with a generated placeholder, never a value', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { GenerateStringKey: 'accessToken', SecretStringTemplate: '{}' },
+      SecretString: Match.absent(),
+    });
+  });
+
+  test('the function runs Node.js 24 on ARM64, below Pinpoint\'s 15-second wait, with active tracing', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: Match.anyValue(),
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^DeliveryLogGroup') } },
+    });
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(fn.Properties.Timeout).toBeLessThan(15);
+  });
+
+  test('the function gets the secret\'s ARN in its environment, and nothing that looks like a token', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectEquals({
+          TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^ProviderToken') },
+          GRAPH_API_VERSION: 'v25.0',
+          GRAPH_API_BASE_URL: 'https://graph.facebook.com',
+          POWERTOOLS_SERVICE_NAME: Match.anyValue(),
+          POWERTOOLS_METRICS_NAMESPACE: Match.anyValue(),
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+  });
+
+  test('the log group has a retention', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('the role has no managed policy and trusts only Lambda', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: Match.absent(),
+      AssumeRolePolicyDocument: {
+        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+      },
+    });
+  });
+
+  test('the role may read only this secret, with GetSecretValue only', () => {
+    const secretStatements = statements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+    expect(secretStatements).toEqual([
+      expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: { Ref: expect.stringMatching(/^ProviderToken/) } }),
+    ]);
+  });
+
+  test('the role may write only to its own log group', () => {
+    const logStatements = statements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+    expect(logStatements).toEqual([
+      expect.objectContaining({
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DeliveryLogGroup/), 'Arn'] },
+      }),
+    ]);
+  });
+
+  test('no statement uses a "*" action, and only X-Ray (which has no resource-level permissions) uses a "*" resource', () => {
+    for (const statement of statements(template)) {
+      expect(actionsOf(statement).filter((action) => action.includes('*'))).toEqual([]);
+      if (statement.Resource === '*') {
+        expect(actionsOf(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      }
+    }
+  });
+
+  test('no KMS permission without a customer managed key', () => {
+    expect(statements(template).flatMap(actionsOf).filter((a) => a.startsWith('kms:'))).toEqual([]);
+  });
+
+  test('references no Pinpoint resource, so it stands alone', () => {
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/Pinpoint::|mobiletargeting/);
+  });
+});
+
+describe('DeliveryStack with an imported secret and a customer managed key', () => {
+  // GIVEN an existing secret and its KMS key from context
+  const { delivery } = buildApp({ tokenSecretArn: SECRET_ARN, tokenSecretKmsKeyArn: KEY_ARN, whatsappPhoneNumberId: '123456789012345' });
+  // WHEN the stack is synthesized
+  const template = Template.fromStack(delivery);
+
+  test('creates no secret and reads the imported one by its complete ARN', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TOKEN_SECRET_ARN: SECRET_ARN, WHATSAPP_PHONE_NUMBER_ID: '123456789012345' }) },
+    });
+    expect(statements(template)).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: SECRET_ARN }));
+  });
+
+  test('may decrypt with that key only, and only through Secrets Manager', () => {
+    const kmsStatements = statements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+    expect(kmsStatements).toEqual([{
+      Sid: 'DecryptProviderToken',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: KEY_ARN,
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+    }]);
+  });
+});
+
+describe('the bundled function', () => {
+  // GIVEN the synthesized app
+  const { app, delivery } = buildApp();
+  // WHEN the cloud assembly is written
+  const assembly = app.synth();
+  const template = Template.fromStack(delivery);
+  const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+  // The code's S3 key is the asset hash, which also names the staged bundle's directory.
+  const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+  const bundleDir = path.join(assembly.directory, `asset.${assetHash}`);
+
+  test('is bundled locally into a minified index.js with a source map', () => {
+    const code = fs.readFileSync(path.join(bundleDir, 'index.js'), 'utf8');
+    expect(fs.existsSync(path.join(bundleDir, 'index.js.map'))).toBe(true);
+    // Minified output has very few line breaks; unminified code has one per statement.
+    expect(code.split('\n').length).toBeLessThan(10);
+  });
+
+  test('leaves the AWS SDK to the runtime', () => {
+    const code = fs.readFileSync(path.join(bundleDir, 'index.js'), 'utf8');
+    expect(code).not.toMatch(/class SecretsManagerClient|smithy-client/);
+  });
+});
