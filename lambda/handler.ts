@@ -1,1 +1,102 @@
-export const handler = async (): Promise<Record<string, never>> => ({});
+/**
+ * The Lambda entry point: reads the configuration once per container, then hands each Pinpoint
+ * batch to the delivery core and turns its summary into metrics.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { ConfigurationError, DeliveryConfig, loadDeliveryConfig } from './config';
+import { BatchOutcome, deliverBatch, DEFAULT_SETTINGS } from './core';
+import { WhatsAppProvider } from './providers/whatsapp';
+import { systemClock } from './retry';
+import { SecretsManagerTokenSource } from './token';
+
+/** Time kept back from the Lambda deadline to publish metrics and return the response. */
+const RESPONSE_MARGIN_MS = 500;
+
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pinpoint-custom-channel' });
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'PinpointCustomChannel',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pinpoint-custom-channel',
+});
+
+interface Runtime {
+  readonly config: DeliveryConfig;
+  readonly provider: WhatsAppProvider;
+  readonly tokens: SecretsManagerTokenSource;
+}
+
+/** Built at cold start; a configuration problem is kept and reported by every invocation. */
+const runtime: Runtime | ConfigurationError = (() => {
+  try {
+    const config = loadDeliveryConfig(process.env);
+    return {
+      config,
+      provider: new WhatsAppProvider(config.whatsApp),
+      tokens: new SecretsManagerTokenSource(config.tokenSecretArn, config.tokenCacheSeconds),
+    };
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error;
+    throw error;
+  }
+})();
+
+export const handler = async (event: unknown, context: Context): Promise<BatchOutcome['response']> => {
+  logger.addContext(context);
+  if (runtime instanceof ConfigurationError) {
+    logger.error(runtime.message);
+    throw runtime;
+  }
+  const startedAt = Date.now();
+  try {
+    const outcome = await deliverBatch(event, {
+      provider: runtime.provider,
+      tokens: runtime.tokens,
+      clock: systemClock,
+      deadline: startedAt + context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS,
+      logger: withCampaignIds(event),
+      settings: {
+        ...DEFAULT_SETTINGS,
+        concurrency: runtime.config.concurrency,
+        requestTimeoutMs: runtime.config.requestTimeoutMs,
+        retry: { ...DEFAULT_SETTINGS.retry, maxAttempts: runtime.config.maxAttempts },
+      },
+    });
+    recordMetrics(outcome, Date.now() - startedAt);
+    return outcome.response;
+  } catch (error) {
+    logger.error('Nothing was sent', { error: (error as Error).message, errorName: (error as Error).name });
+    throw error;
+  } finally {
+    metrics.publishStoredMetrics();
+    logger.resetKeys();
+  }
+};
+
+/** Every log line of this invocation carries the campaign's ids, so one batch can be followed. */
+function withCampaignIds(event: unknown): Logger {
+  const record = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
+  const ids: Record<string, string> = {};
+  for (const key of ['ApplicationId', 'CampaignId', 'TreatmentId', 'ActivityId', 'JourneyId'] as const) {
+    const value = record[key];
+    if (typeof value === 'string' || typeof value === 'number') ids[key.charAt(0).toLowerCase() + key.slice(1)] = String(value);
+  }
+  logger.appendKeys(ids);
+  return logger;
+}
+
+/** One EMF log line per invocation: no CloudWatch API call, no extra latency. */
+function recordMetrics({ summary }: BatchOutcome, durationMs: number): void {
+  metrics.addMetric('Delivered', MetricUnit.Count, summary.delivered);
+  metrics.addMetric('Failed', MetricUnit.Count, summary.failed);
+  metrics.addMetric('Skipped', MetricUnit.Count, summary.skipped);
+  metrics.addMetric('Retried', MetricUnit.Count, summary.retried);
+  metrics.addMetric('Throttled', MetricUnit.Count, summary.throttled);
+  metrics.addMetric('EndpointCount', MetricUnit.Count, summary.endpoints);
+  metrics.addMetric('CustomCount', MetricUnit.Count, summary.channelTypes.CUSTOM);
+  metrics.addMetric('SMSCount', MetricUnit.Count, summary.channelTypes.SMS);
+  metrics.addMetric('EmailCount', MetricUnit.Count, summary.channelTypes.EMAIL);
+  metrics.addMetric('VoiceCount', MetricUnit.Count, summary.channelTypes.VOICE);
+  metrics.addMetric('PushCount', MetricUnit.Count, summary.channelTypes.PUSH);
+  metrics.addMetric('BatchDuration', MetricUnit.Milliseconds, durationMs);
+}

@@ -16,6 +16,7 @@ export function addCustomChannelStacks(app: App, config: AppConfig): CustomChann
     tokenSecret: config.tokenSecret,
     whatsApp: config.whatsApp,
     logRetention: config.logRetention,
+    delivery: config.delivery,
   });
   const campaign = config.pinpoint && new CampaignStack(app, `${config.stackNamePrefix}-Campaign`, {
     description: 'Pinpoint custom channel: project, invoke permission, sample segment and campaign',

@@ -34,6 +34,11 @@ export interface TokenSecretConfig {
   readonly kmsKeyArn?: string;
 }
 
+export interface DeliveryTuningConfig {
+  /** Requests the function keeps in flight at once (1-50). */
+  readonly concurrency: number;
+}
+
 export interface WhatsAppConfig {
   /** Undefined until the user sets it; the function then refuses to send, naming the missing variable. */
   readonly phoneNumberId?: string;
@@ -65,6 +70,7 @@ export interface AppConfig {
   readonly tokenSecret: TokenSecretConfig;
   readonly whatsApp: WhatsAppConfig;
   readonly logRetention: RetentionDays;
+  readonly delivery: DeliveryTuningConfig;
   /** Undefined when `pinpointEnabled` is false: only the delivery stack is synthesized. */
   readonly pinpoint?: PinpointConfig;
 }
@@ -108,6 +114,7 @@ export function parseConfig(lookup: ContextLookup): AppConfig {
       graphApiBaseUrl: readHttpsUrl(lookup, 'graphApiBaseUrl', 'https://graph.facebook.com'),
     },
     logRetention: readLogRetention(lookup, 'logRetentionDays', RetentionDays.ONE_MONTH),
+    delivery: { concurrency: readInteger(lookup, 'deliveryConcurrency', 25, 1, 50) },
     pinpoint: pinpointEnabled ? parsePinpointConfig(lookup) : undefined,
   };
 }
@@ -244,6 +251,16 @@ export function messageDataProblem(data: string): string | undefined {
 
 export function isEndpointType(value: unknown): value is EndpointType {
   return typeof value === 'string' && (ENDPOINT_TYPES as readonly string[]).includes(value);
+}
+
+function readInteger(lookup: ContextLookup, key: string, fallback: number, min: number, max: number): number {
+  const value = lookup(key);
+  if (isUnset(value)) return fallback;
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+    throw new ConfigError(key, `a whole number from ${min} to ${max}`, value);
+  }
+  return number;
 }
 
 function readLogRetention(lookup: ContextLookup, key: string, fallback: RetentionDays): RetentionDays {

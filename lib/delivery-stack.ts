@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { TokenSecretConfig, WhatsAppConfig } from './config';
+import type { DeliveryTuningConfig, TokenSecretConfig, WhatsAppConfig } from './config';
 import { CustomChannelFunction } from './constructs/custom-channel-function';
 
 export interface DeliveryStackProps extends StackProps {
@@ -18,6 +18,13 @@ export interface DeliveryStackProps extends StackProps {
 
   /** WhatsApp Cloud API settings, passed to the function as environment variables. */
   readonly whatsApp: WhatsAppConfig;
+
+  /**
+   * How the function sends.
+   *
+   * @default - 25 requests in flight at once
+   */
+  readonly delivery?: DeliveryTuningConfig;
 
   /**
    * How long the function's logs are kept.
@@ -53,6 +60,7 @@ export class DeliveryStack extends Stack {
       environment: {
         POWERTOOLS_SERVICE_NAME: 'pinpoint-custom-channel',
         POWERTOOLS_METRICS_NAMESPACE: 'PinpointCustomChannel',
+        MAX_CONCURRENCY: String(props.delivery?.concurrency ?? 25),
         GRAPH_API_VERSION: props.whatsApp.graphApiVersion,
         GRAPH_API_BASE_URL: props.whatsApp.graphApiBaseUrl,
         ...(props.whatsApp.phoneNumberId ? { WHATSAPP_PHONE_NUMBER_ID: props.whatsApp.phoneNumberId } : {}),

@@ -27,6 +27,7 @@ describe('parseConfig', () => {
       tokenSecret: { existingSecretArn: undefined, kmsKeyArn: undefined },
       whatsApp: { phoneNumberId: undefined, graphApiVersion: 'v25.0', graphApiBaseUrl: 'https://graph.facebook.com' },
       logRetention: RetentionDays.ONE_MONTH,
+      delivery: { concurrency: 25 },
       pinpoint: {
         existingProjectId: undefined,
         endpointTypes: ['CUSTOM'],
@@ -75,6 +76,9 @@ describe('parseConfig', () => {
     [{ pinpointEnabled: 1 }, 'pinpointEnabled', 'true or false'],
     [{ complianceChecks: 'on' }, 'complianceChecks', 'true or false'],
     [{ logRetentionDays: 10 }, 'logRetentionDays', 'retention in days'],
+    [{ deliveryConcurrency: 0 }, 'deliveryConcurrency', 'from 1 to 50'],
+    [{ deliveryConcurrency: '51' }, 'deliveryConcurrency', 'from 1 to 50'],
+    [{ deliveryConcurrency: 2.5 }, 'deliveryConcurrency', 'whole number'],
     [{ campaignFrequency: 'YEARLY' }, 'campaignFrequency', 'ONCE, HOURLY'],
     [{ campaignStartTime: 'tomorrow' }, 'campaignStartTime', 'IMMEDIATE or an ISO 8601'],
     [{ campaignStartTime: '2027-13-45T09:00:00Z' }, 'campaignStartTime', 'valid ISO 8601'],

@@ -52,6 +52,7 @@ describe('DeliveryStack with the default configuration', () => {
       Environment: {
         Variables: Match.objectEquals({
           TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^ProviderToken') },
+          MAX_CONCURRENCY: '25',
           GRAPH_API_VERSION: 'v25.0',
           GRAPH_API_BASE_URL: 'https://graph.facebook.com',
           POWERTOOLS_SERVICE_NAME: Match.anyValue(),

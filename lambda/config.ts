@@ -1,0 +1,57 @@
+/**
+ * The function's settings, read from its environment once per container. Problems are collected
+ * and reported together, naming each variable.
+ */
+import { MAX_ENDPOINTS } from './event';
+
+export interface DeliveryConfig {
+  readonly tokenSecretArn: string;
+  readonly tokenCacheSeconds: number;
+  readonly whatsApp: { readonly phoneNumberId: string; readonly apiVersion: string; readonly baseUrl: string };
+  readonly concurrency: number;
+  readonly requestTimeoutMs: number;
+  readonly maxAttempts: number;
+}
+
+/** The function is not configured to send. Nothing was sent. */
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The delivery function is not configured: ${problems.join('; ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export const DEFAULT_CONCURRENCY = 25;
+
+export function loadDeliveryConfig(env: NodeJS.ProcessEnv): DeliveryConfig {
+  const problems: string[] = [];
+  const required = (name: string, pattern: RegExp, expected: string): string => {
+    const value = env[name]?.trim();
+    if (!value) problems.push(`${name} is not set (${expected})`);
+    else if (!pattern.test(value)) problems.push(`${name} must be ${expected}`);
+    return value ?? '';
+  };
+  const optional = (name: string, fallback: string, pattern: RegExp, expected: string): string =>
+    (env[name]?.trim() ? required(name, pattern, expected) : fallback);
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const text = optional(name, String(fallback), /^\d+$/, `a whole number from ${min} to ${max}`);
+    const value = Number(text);
+    if (/^\d+$/.test(text) && (value < min || value > max)) problems.push(`${name} must be a whole number from ${min} to ${max}`);
+    return value;
+  };
+
+  const config: DeliveryConfig = {
+    tokenSecretArn: required('TOKEN_SECRET_ARN', /^arn:[\w-]+:secretsmanager:/, 'the ARN of the secret holding {"accessToken":"..."}'),
+    tokenCacheSeconds: integer('TOKEN_CACHE_SECONDS', 300, 1, 3600),
+    whatsApp: {
+      phoneNumberId: required('WHATSAPP_PHONE_NUMBER_ID', /^\d+$/, 'the numeric WhatsApp Business phone number id; deploy with -c whatsappPhoneNumberId=...'),
+      apiVersion: optional('GRAPH_API_VERSION', 'v25.0', /^v\d+\.\d+$/, 'a Graph API version such as v25.0'),
+      baseUrl: optional('GRAPH_API_BASE_URL', 'https://graph.facebook.com', /^https?:\/\/[^/?#]+$/, 'an http(s) URL without a path or trailing slash'),
+    },
+    concurrency: integer('MAX_CONCURRENCY', DEFAULT_CONCURRENCY, 1, MAX_ENDPOINTS),
+    requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 5000, 100, 14000),
+    maxAttempts: integer('MAX_ATTEMPTS', 4, 1, 10),
+  };
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return config;
+}

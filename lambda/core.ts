@@ -1,0 +1,358 @@
+/**
+ * Delivers one Pinpoint custom-channel batch and accounts for every endpoint in it. Knows nothing
+ * of Lambda or AWS: the trigger, the channel, the token store and the clock are passed in.
+ */
+import { asEndpoint, CampaignIds, MAX_ENDPOINTS, parseEvent } from './event';
+import { renderMessage, unsupportedPlaceholders } from './message';
+import type { ChannelProvider, EndpointDefinition, JsonObject, SendFailure } from './providers/provider';
+import { backoffDelay, Clock, DEFAULT_RETRY_POLICY, fitsBeforeDeadline, RetryPolicy } from './retry';
+import type { TokenSource } from './token';
+
+export type EndpointStatus = 'delivered' | 'failed' | 'skipped';
+
+export interface EndpointResult {
+  readonly endpointId: string;
+  readonly status: EndpointStatus;
+  readonly channelType?: string;
+  readonly messageId?: string;
+  /** The provider's error code, or one of ours (invalid_event, missing_placeholder, timeout, deadline_exceeded, ...). */
+  readonly errorCode?: string;
+  /** Why it was skipped or failed. Never holds the address or the token. */
+  readonly reason?: string;
+  /** Requests made for this endpoint. */
+  readonly attempts: number;
+  /** For a failure: whether a later retry may succeed (transient), as opposed to a permanent rejection. */
+  readonly retryable?: boolean;
+  /** What was (or would have been) sent, for the caller to park or resend. Absent when nothing could be built. */
+  readonly delivery?: { readonly recipient: string; readonly maskedRecipient: string; readonly message: JsonObject };
+}
+
+export interface BatchSummary {
+  readonly endpoints: number;
+  readonly delivered: number;
+  readonly failed: number;
+  readonly skipped: number;
+  /** Requests repeated after a transient failure. */
+  readonly retried: number;
+  /** Answers in which the provider asked to slow down. */
+  readonly throttled: number;
+  /** Endpoints per Pinpoint channel type, grouped as the AWS example groups them. */
+  readonly channelTypes: Readonly<Record<ChannelTypeGroup, number>>;
+}
+
+export type ChannelTypeGroup = 'CUSTOM' | 'SMS' | 'EMAIL' | 'VOICE' | 'PUSH';
+
+/** Pinpoint's custom-channel response: endpoint id to at most 5 event attributes. */
+export type CustomChannelResponse = Record<string, { EventAttributes: Record<string, string> }>;
+
+export interface BatchOutcome {
+  readonly ids: CampaignIds;
+  readonly results: EndpointResult[];
+  readonly summary: BatchSummary;
+  readonly response: CustomChannelResponse;
+  /** Set when the event itself was rejected. */
+  readonly eventProblem?: string;
+}
+
+/** The subset of Powertools' Logger the core uses; tests pass a recorder. */
+export interface DeliveryLogger {
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+export interface DeliverySettings {
+  /** Requests in flight at once. */
+  readonly concurrency: number;
+  /** Upper bound for one request; the deadline may cut it shorter. */
+  readonly requestTimeoutMs: number;
+  readonly retry: RetryPolicy;
+  /** Larger events are rejected whole. */
+  readonly maxEndpoints: number;
+}
+
+export const DEFAULT_SETTINGS: DeliverySettings = {
+  concurrency: 25,
+  requestTimeoutMs: 5000,
+  retry: DEFAULT_RETRY_POLICY,
+  maxEndpoints: MAX_ENDPOINTS,
+};
+
+export interface DeliveryDeps {
+  readonly provider: ChannelProvider;
+  readonly tokens: TokenSource;
+  readonly clock: Clock;
+  /** Time (on `clock`) by which every endpoint must have its result. */
+  readonly deadline: number;
+  readonly logger: DeliveryLogger;
+  readonly settings?: DeliverySettings;
+  /** For jitter; tests pass a fixed sequence. */
+  readonly random?: () => number;
+}
+
+/** Sent when the endpoint passed every check and its message was built. */
+interface SendJob {
+  readonly endpointId: string;
+  readonly channelType?: string;
+  readonly recipient: string;
+  readonly maskedRecipient: string;
+  readonly message: JsonObject;
+}
+
+/**
+ * Delivers the batch. Throws only when nothing was sent (the token cannot be read); every other
+ * problem, including a malformed event, is reported per endpoint.
+ */
+export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps): Promise<BatchOutcome> {
+  const settings = deps.settings ?? DEFAULT_SETTINGS;
+  const parsed = parseEvent(rawEvent, settings.maxEndpoints);
+  const channelTypes = countChannelTypes(rawEvent);
+
+  if (!parsed.ok) {
+    deps.logger.error(`Rejected the event: ${parsed.problem}`, { endpoints: parsed.endpointIds.length });
+    const results = parsed.endpointIds.map((endpointId) => failed(endpointId, undefined, 'invalid_event', parsed.problem, false));
+    return finish(parsed.ids, results, { retried: 0, throttled: 0 }, channelTypes, deps, parsed.problem);
+  }
+  const { ids, message, endpoints } = parsed.event;
+
+  const messageProblem = deps.provider.checkMessage(message)
+    ?? describeUnsupported(unsupportedPlaceholders(message));
+  if (messageProblem) {
+    const problem = `Data ${messageProblem}`;
+    deps.logger.error(`Rejected the event: ${problem}`, { endpoints: endpoints.length });
+    const results = endpoints.map(([endpointId, value]) => failed(endpointId, asEndpoint(value)?.ChannelType, 'invalid_data', problem, false));
+    return finish(ids, results, { retried: 0, throttled: 0 }, channelTypes, deps, problem);
+  }
+
+  const results = new Map<string, EndpointResult>();
+  const jobs: SendJob[] = [];
+  for (const [endpointId, value] of endpoints) {
+    const prepared = prepare(endpointId, value, message, deps.provider);
+    if ('status' in prepared) results.set(endpointId, prepared);
+    else jobs.push(prepared);
+  }
+
+  const counters = { retried: 0, throttled: 0 };
+  if (jobs.length > 0) {
+    const batch = new BatchSender(deps, settings, await deps.tokens.get(), counters);
+    const sent = await mapConcurrent(jobs, settings.concurrency, (job) => batch.send(job));
+    for (const result of sent) results.set(result.endpointId, result);
+  }
+
+  const ordered = endpoints.map(([endpointId]) => results.get(endpointId)!);
+  return finish(ids, ordered, counters, channelTypes, deps);
+}
+
+/** Checks one endpoint and builds its message; returns its final result if it will not be sent. */
+function prepare(endpointId: string, value: unknown, template: JsonObject, provider: ChannelProvider): SendJob | EndpointResult {
+  const endpoint = asEndpoint(value);
+  if (!endpoint) return failed(endpointId, undefined, 'invalid_endpoint', 'the endpoint definition is not an object', false);
+  const channelType = typeof endpoint.ChannelType === 'string' ? endpoint.ChannelType : undefined;
+  const skipReason = skipReasonOf(endpoint);
+  if (skipReason) return skipped(endpointId, channelType, skipReason);
+  const resolution = provider.resolveRecipient(endpoint);
+  if ('skipReason' in resolution) return skipped(endpointId, channelType, resolution.skipReason);
+  const rendered = renderMessage(template, endpoint);
+  if (!rendered.ok) {
+    return failed(endpointId, channelType, 'missing_placeholder', `no value for {{${rendered.missing}}}`, false);
+  }
+  return { endpointId, channelType, recipient: resolution.recipient, maskedRecipient: resolution.masked, message: rendered.message };
+}
+
+/** Endpoints Pinpoint itself would not message. */
+function skipReasonOf(endpoint: EndpointDefinition): string | undefined {
+  if (endpoint.OptOut !== undefined && endpoint.OptOut !== 'NONE') return 'opted_out';
+  if (endpoint.EndpointStatus === 'INACTIVE') return 'inactive';
+  return undefined;
+}
+
+/** One batch's requests: shares the token, its single refresh, and the counters. */
+class BatchSender {
+  private refreshing?: Promise<string | undefined>;
+  private readonly policy: RetryPolicy;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly deps: DeliveryDeps,
+    private readonly settings: DeliverySettings,
+    private token: string,
+    private readonly counters: { retried: number; throttled: number },
+  ) {
+    this.policy = settings.retry;
+    this.random = deps.random ?? Math.random;
+  }
+
+  async send(job: SendJob): Promise<EndpointResult> {
+    let attempts = 0;
+    let last: SendFailure | undefined;
+    let tokenRefreshed = false;
+    const { clock, deadline } = this.deps;
+    try {
+      for (;;) {
+        const now = clock.now();
+        if (!fitsBeforeDeadline(this.policy, now, 0, deadline)) {
+          return this.outOfTime(job, attempts, last);
+        }
+        attempts += 1;
+        const token = this.token;
+        const outcome = await this.deps.provider.send({
+          recipient: job.recipient,
+          message: job.message,
+          token,
+          signal: AbortSignal.timeout(Math.max(1, Math.min(this.settings.requestTimeoutMs, deadline - now))),
+        });
+        if (outcome.ok) return this.delivered(job, outcome.messageId, attempts);
+        last = outcome;
+        if (outcome.throttled) this.counters.throttled += 1;
+
+        if (outcome.disposition === 'refresh-token' && !tokenRefreshed) {
+          tokenRefreshed = true;
+          const fresh = await this.refreshToken(token);
+          if (fresh !== undefined && fresh !== token) {
+            this.counters.retried += 1;
+            continue;
+          }
+        }
+        if (outcome.disposition !== 'retry' || attempts >= this.policy.maxAttempts) {
+          return this.failedAttempt(job, outcome, attempts);
+        }
+        const delay = backoffDelay(this.policy, attempts, outcome.throttled, this.random, outcome.retryAfterMs);
+        if (!fitsBeforeDeadline(this.policy, clock.now(), delay, deadline)) {
+          return this.outOfTime(job, attempts, outcome);
+        }
+        this.counters.retried += 1;
+        await clock.sleep(delay);
+      }
+    } catch (error) {
+      // A bug or an unexpected rejection: the request may or may not have gone out.
+      this.deps.logger.error('Unexpected error while sending', { endpointId: job.endpointId, error: String(error) });
+      return this.report(failed(job.endpointId, job.channelType, 'internal_error', 'unexpected error while sending', true, attempts, job));
+    }
+  }
+
+  /** Re-reads the secret once per batch, however many requests were rejected at the same time. */
+  private refreshToken(rejected: string): Promise<string | undefined> {
+    this.refreshing ??= this.deps.tokens.refresh(rejected).then(
+      (fresh) => {
+        if (fresh === rejected) this.deps.logger.error('The provider rejected the token and the secret holds the same one; put a valid token into the secret');
+        this.token = fresh;
+        return fresh;
+      },
+      (error: unknown) => {
+        this.deps.logger.error('The provider rejected the token and re-reading the secret failed', { error: (error as Error).message });
+        return undefined;
+      },
+    );
+    return this.refreshing;
+  }
+
+  private delivered(job: SendJob, messageId: string, attempts: number): EndpointResult {
+    this.deps.logger.debug('Delivered', { endpointId: job.endpointId, recipient: job.maskedRecipient, messageId, attempts });
+    return { endpointId: job.endpointId, status: 'delivered', channelType: job.channelType, messageId, attempts, delivery: deliveryOf(job) };
+  }
+
+  private failedAttempt(job: SendJob, outcome: SendFailure, attempts: number): EndpointResult {
+    const retryable = outcome.disposition === 'retry' || outcome.disposition === 'defer';
+    return this.report(failed(job.endpointId, job.channelType, outcome.errorCode, outcome.detail, retryable, attempts, job));
+  }
+
+  private outOfTime(job: SendJob, attempts: number, last: SendFailure | undefined): EndpointResult {
+    const reason = last ? `out of time to retry after: ${last.detail}` : 'out of time before the first attempt';
+    return this.report(failed(job.endpointId, job.channelType, last?.errorCode ?? 'deadline_exceeded', reason, true, attempts, job));
+  }
+
+  private report(result: EndpointResult): EndpointResult {
+    this.deps.logger.warn('Delivery failed', {
+      endpointId: result.endpointId,
+      recipient: result.delivery?.maskedRecipient,
+      errorCode: result.errorCode,
+      reason: result.reason,
+      attempts: result.attempts,
+      retryable: result.retryable,
+    });
+    return result;
+  }
+}
+
+function deliveryOf(job: SendJob): EndpointResult['delivery'] {
+  return { recipient: job.recipient, maskedRecipient: job.maskedRecipient, message: job.message };
+}
+
+function failed(
+  endpointId: string, channelType: string | undefined, errorCode: string, reason: string, retryable: boolean, attempts = 0, job?: SendJob,
+): EndpointResult {
+  return { endpointId, status: 'failed', channelType, errorCode, reason, attempts, retryable, delivery: job && deliveryOf(job) };
+}
+
+function skipped(endpointId: string, channelType: string | undefined, reason: string): EndpointResult {
+  return { endpointId, status: 'skipped', channelType, reason, attempts: 0 };
+}
+
+function describeUnsupported(placeholders: string[]): string | undefined {
+  if (placeholders.length === 0) return undefined;
+  return `uses unsupported placeholders ${placeholders.join(', ')}; use {{Address}}, {{User.UserId}}, `
+    + '{{Attributes.NAME}} or {{User.UserAttributes.NAME}}';
+}
+
+function finish(
+  ids: CampaignIds, results: EndpointResult[], counters: { retried: number; throttled: number },
+  channelTypes: Record<ChannelTypeGroup, number>, deps: DeliveryDeps, eventProblem?: string,
+): BatchOutcome {
+  const count = (status: EndpointStatus) => results.filter((r) => r.status === status).length;
+  const summary: BatchSummary = {
+    endpoints: results.length,
+    delivered: count('delivered'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    retried: counters.retried,
+    throttled: counters.throttled,
+    channelTypes,
+  };
+  for (const result of results) {
+    if (result.status === 'skipped') deps.logger.info('Endpoint skipped', { endpointId: result.endpointId, reason: result.reason });
+  }
+  deps.logger.info('Batch finished', { ...summary });
+  return { ids, results, summary, response: toResponse(results), eventProblem };
+}
+
+/** Pinpoint allows at most 5 event attributes per endpoint; these are the ones a journey can branch on. */
+export function toResponse(results: EndpointResult[]): CustomChannelResponse {
+  return Object.fromEntries(results.map((result) => {
+    const attributes: Record<string, string> = { status: result.status };
+    if (result.messageId) attributes.message_id = result.messageId;
+    if (result.errorCode) attributes.error_code = result.errorCode;
+    if (result.reason) attributes.reason = result.reason.slice(0, 100);
+    attributes.attempts = String(result.attempts);
+    if (result.retryable !== undefined) attributes.retryable = String(result.retryable);
+    return [result.endpointId, { EventAttributes: attributes }];
+  }));
+}
+
+/** Counts every endpoint in the event by channel type, even when the event is rejected. */
+function countChannelTypes(rawEvent: unknown): Record<ChannelTypeGroup, number> {
+  const counts: Record<ChannelTypeGroup, number> = { CUSTOM: 0, SMS: 0, EMAIL: 0, VOICE: 0, PUSH: 0 };
+  const endpoints = (rawEvent as { Endpoints?: unknown } | null)?.Endpoints;
+  if (typeof endpoints !== 'object' || endpoints === null || Array.isArray(endpoints)) return counts;
+  for (const value of Object.values(endpoints)) {
+    const type = (value as EndpointDefinition | null)?.ChannelType;
+    const group: ChannelTypeGroup = type === 'CUSTOM' || type === 'SMS' || type === 'EMAIL' || type === 'VOICE' ? type : 'PUSH';
+    counts[group] += 1;
+  }
+  return counts;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the items' order. `fn` must not throw. */
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

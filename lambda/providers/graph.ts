@@ -1,0 +1,160 @@
+/**
+ * Posting to Meta's Graph API and classifying its answers. Shared by the WhatsApp and Messenger
+ * channels: each adds the error codes of its own product to the common ones here.
+ */
+import type { FailureDisposition, SendFailure, SendOutcome } from './provider';
+
+export interface GraphErrorRule {
+  readonly disposition: FailureDisposition;
+  readonly throttled?: boolean;
+}
+
+/** Error codes every Graph API product uses. Branch on `error.code`, never on the HTTP status or the text. */
+export const COMMON_GRAPH_ERRORS: ReadonlyMap<number, GraphErrorRule> = new Map<number, GraphErrorRule>([
+  [1, { disposition: 'retry' }], // unknown error
+  [2, { disposition: 'retry' }], // service temporarily unavailable
+  [4, { disposition: 'retry', throttled: true }], // application request limit
+  [17, { disposition: 'retry', throttled: true }], // user request limit
+  [32, { disposition: 'retry', throttled: true }], // page request limit
+  [613, { disposition: 'retry', throttled: true }], // calls within one hour exceeded
+  [0, { disposition: 'permanent' }], // authorisation exception
+  [10, { disposition: 'permanent' }], // permission denied
+  [100, { disposition: 'permanent' }], // invalid parameter
+  [190, { disposition: 'refresh-token' }], // access token expired or invalid
+  [368, { disposition: 'permanent' }], // temporarily blocked for policy violations
+]);
+
+/** 200-299 are permission errors throughout the Graph API. */
+function isPermissionCode(code: number): boolean {
+  return code >= 200 && code <= 299;
+}
+
+export interface GraphPostOptions {
+  readonly url: string;
+  readonly token: string;
+  readonly body: unknown;
+  readonly signal: AbortSignal;
+  /** The product's own codes, checked before the common ones. */
+  readonly productErrors: ReadonlyMap<number, GraphErrorRule>;
+  /** Reads the id of the accepted message from a 2xx body. */
+  readonly messageIdOf: (body: unknown) => string | undefined;
+}
+
+/** Connection failures in which the request surely never reached the provider, or the socket was reset. */
+const RETRYABLE_NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED',
+]);
+
+export async function postToGraph(options: GraphPostOptions): Promise<SendOutcome> {
+  let response: Response;
+  try {
+    response = await fetch(options.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+      body: JSON.stringify(options.body),
+      signal: options.signal,
+    });
+  } catch (error) {
+    return networkFailure(error, options.signal);
+  }
+
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    // The provider answered but the body was cut off: it may well have accepted the message.
+    return { ...networkFailure(error, options.signal), disposition: 'defer' };
+  }
+  const body = parseJson(text);
+
+  if (response.ok) {
+    const messageId = options.messageIdOf(body);
+    if (messageId) return { ok: true, messageId };
+    // Accepted by HTTP but not in the documented form: do not resend, the message may be out.
+    return { ok: false, disposition: 'defer', errorCode: `http_${response.status}`, detail: 'success response without a message id', throttled: false };
+  }
+  return classifyGraphError(response.status, body, retryAfterMs(response.headers.get('retry-after')), options.productErrors);
+}
+
+export function classifyGraphError(
+  status: number, body: unknown, retryAfter: number | undefined, productErrors: ReadonlyMap<number, GraphErrorRule>,
+): SendFailure {
+  const error = graphError(body);
+  if (error) {
+    const rule = productErrors.get(error.code) ?? COMMON_GRAPH_ERRORS.get(error.code)
+      ?? (isPermissionCode(error.code) ? { disposition: 'permanent' as const } : undefined)
+      ?? ruleForStatus(status);
+    return {
+      ok: false,
+      disposition: rule.disposition,
+      errorCode: String(error.code),
+      detail: truncate(error.message ?? `HTTP ${status}`),
+      throttled: rule.throttled ?? false,
+      retryAfterMs: retryAfter,
+    };
+  }
+  const rule = ruleForStatus(status);
+  return {
+    ok: false, disposition: rule.disposition, errorCode: `http_${status}`, detail: `HTTP ${status} without a Graph error body`,
+    throttled: rule.throttled ?? false, retryAfterMs: retryAfter,
+  };
+}
+
+function ruleForStatus(status: number): GraphErrorRule {
+  if (status === 429) return { disposition: 'retry', throttled: true };
+  if (status >= 500) return { disposition: 'retry' };
+  return { disposition: 'permanent' };
+}
+
+function networkFailure(error: unknown, signal: AbortSignal): SendFailure {
+  if (signal.aborted) {
+    // The request was sent and not answered in time. The provider may have accepted it, and the
+    // Graph API has no idempotency key, so a resend could message the person twice.
+    return { ok: false, disposition: 'defer', errorCode: 'timeout', detail: 'no response before the request timeout', throttled: false };
+  }
+  const code = errorCode(error);
+  return {
+    ok: false,
+    disposition: code && RETRYABLE_NETWORK_CODES.has(code) ? 'retry' : 'defer',
+    errorCode: `network_${code ?? 'error'}`,
+    detail: `network error${code ? ` ${code}` : ''}`,
+    throttled: false,
+  };
+}
+
+function errorCode(error: unknown): string | undefined {
+  // fetch wraps the socket error: TypeError('fetch failed', { cause: { code } }).
+  for (let current: unknown = error, depth = 0; current && depth < 4; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function graphError(body: unknown): { code: number; message?: string } | undefined {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  if (!error || typeof error.code !== 'number') return undefined;
+  return { code: error.code, message: typeof error.message === 'string' ? error.message : undefined };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+/** Provider messages can quote the recipient; long digit runs are masked before they reach logs or Pinpoint. */
+function truncate(text: string): string {
+  const safe = text.replace(/\+?\d[\d ()-]{6,}\d/g, '[number]');
+  return safe.length > 200 ? `${safe.slice(0, 197)}...` : safe;
+}

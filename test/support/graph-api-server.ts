@@ -1,0 +1,134 @@
+/**
+ * A stand-in for the Graph API's messages endpoint on 127.0.0.1. Each recipient can be given a
+ * script of answers (one per request), so a test can make one number fail twice and then succeed.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type ScriptedAnswer =
+  | { readonly kind: 'accept' }
+  | { readonly kind: 'error'; readonly status: number; readonly code?: number; readonly retryAfterSeconds?: number }
+  | { readonly kind: 'status'; readonly status: number; readonly body: string }
+  /** Never answers; the client must give up on its own. */
+  | { readonly kind: 'hang' }
+  /** Closes the connection without an answer. */
+  | { readonly kind: 'reset' };
+
+export const accept: ScriptedAnswer = { kind: 'accept' };
+export const graphError = (status: number, code?: number, retryAfterSeconds?: number): ScriptedAnswer => ({ kind: 'error', status, code, retryAfterSeconds });
+
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly authorization?: string;
+  readonly body: Record<string, unknown>;
+  /** The recipient the request was for (`to` or `recipient.id`). */
+  readonly recipient: string;
+  /** What the server answered. */
+  readonly answer: ScriptedAnswer['kind'];
+}
+
+export interface GraphApiServerOptions {
+  /** Delay before every answer. */
+  readonly latencyMs?: number;
+  /** The token the server accepts; any other gets error 190. */
+  readonly validToken?: string;
+}
+
+export class GraphApiServer {
+  readonly requests: ReceivedRequest[] = [];
+  /** Messages the server accepted, by recipient, in order. */
+  readonly accepted = new Map<string, string[]>();
+  private readonly scripts = new Map<string, ScriptedAnswer[]>();
+  private readonly server: http.Server;
+  private validToken: string | undefined;
+  private messageCounter = 0;
+
+  private constructor(private readonly options: GraphApiServerOptions) {
+    this.validToken = options.validToken;
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 10_000;
+  }
+
+  static async start(options: GraphApiServerOptions = {}): Promise<GraphApiServer> {
+    const server = new GraphApiServer(options);
+    await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
+    return server;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Answers for `recipient`'s next requests, in order; after them, requests are accepted. */
+  script(recipient: string, ...answers: ScriptedAnswer[]): void {
+    this.scripts.set(recipient, [...answers]);
+  }
+
+  acceptToken(token: string): void {
+    this.validToken = token;
+  }
+
+  requestsFor(recipient: string): ReceivedRequest[] {
+    return this.requests.filter((r) => r.recipient === recipient);
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.accepted.clear();
+    this.scripts.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        // answered below as a Graph invalid-parameter error
+      }
+      const recipient = String(body.to ?? (body.recipient as { id?: unknown } | undefined)?.id ?? '');
+      const authorization = req.headers.authorization;
+      const tokenOk = this.validToken === undefined || authorization === `Bearer ${this.validToken}`;
+      const answer: ScriptedAnswer = !tokenOk ? graphError(401, 190) : this.scripts.get(recipient)?.shift() ?? accept;
+      this.requests.push({ method: req.method ?? '', path: req.url ?? '', authorization, body, recipient, answer: answer.kind });
+      setTimeout(() => this.answer(answer, recipient, req, res), this.options.latencyMs ?? 0);
+    });
+  }
+
+  private answer(answer: ScriptedAnswer, recipient: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+    switch (answer.kind) {
+      case 'hang':
+        return;
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'status':
+        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+        return;
+      case 'error': {
+        const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' };
+        if (answer.retryAfterSeconds !== undefined) headers['retry-after'] = String(answer.retryAfterSeconds);
+        const body = answer.code === undefined ? 'Service Unavailable'
+          : JSON.stringify({ error: { message: `(#${answer.code}) scripted error`, type: 'OAuthException', code: answer.code, fbtrace_id: 'trace' } });
+        res.writeHead(answer.status, headers).end(body);
+        return;
+      }
+      case 'accept': {
+        this.messageCounter += 1;
+        const id = `wamid.test${this.messageCounter}`;
+        this.accepted.set(recipient, [...(this.accepted.get(recipient) ?? []), id]);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+          messaging_product: 'whatsapp', contacts: [{ input: recipient, wa_id: recipient }], messages: [{ id }],
+        }));
+      }
+    }
+  }
+}
