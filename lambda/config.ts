@@ -2,6 +2,7 @@
  * The function's settings, read from its environment once per container. Problems are collected
  * and reported together, naming each variable.
  */
+import { DEFAULT_SETTINGS } from './core';
 import { MAX_ENDPOINTS } from './event';
 
 export interface DeliveryConfig {
@@ -20,8 +21,6 @@ export class ConfigurationError extends Error {
     this.name = 'ConfigurationError';
   }
 }
-
-export const DEFAULT_CONCURRENCY = 25;
 
 export function loadDeliveryConfig(env: NodeJS.ProcessEnv): DeliveryConfig {
   const problems: string[] = [];
@@ -48,9 +47,9 @@ export function loadDeliveryConfig(env: NodeJS.ProcessEnv): DeliveryConfig {
       apiVersion: optional('GRAPH_API_VERSION', 'v25.0', /^v\d+\.\d+$/, 'a Graph API version such as v25.0'),
       baseUrl: optional('GRAPH_API_BASE_URL', 'https://graph.facebook.com', /^https?:\/\/[^/?#]+$/, 'an http(s) URL without a path or trailing slash'),
     },
-    concurrency: integer('MAX_CONCURRENCY', DEFAULT_CONCURRENCY, 1, MAX_ENDPOINTS),
-    requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 5000, 100, 14000),
-    maxAttempts: integer('MAX_ATTEMPTS', 4, 1, 10),
+    concurrency: integer('MAX_CONCURRENCY', DEFAULT_SETTINGS.concurrency, 1, MAX_ENDPOINTS),
+    requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', DEFAULT_SETTINGS.requestTimeoutMs, 100, 14000),
+    maxAttempts: integer('MAX_ATTEMPTS', DEFAULT_SETTINGS.retry.maxAttempts, 1, 10),
   };
   if (problems.length > 0) throw new ConfigurationError(problems);
   return config;

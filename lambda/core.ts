@@ -63,7 +63,7 @@ export interface DeliveryLogger {
 }
 
 export interface DeliverySettings {
-  /** Requests in flight at once. */
+  /** Requests in flight at once. The default, Pinpoint's batch size, sends a batch in one round trip. */
   readonly concurrency: number;
   /** Upper bound for one request; the deadline may cut it shorter. */
   readonly requestTimeoutMs: number;
@@ -73,7 +73,7 @@ export interface DeliverySettings {
 }
 
 export const DEFAULT_SETTINGS: DeliverySettings = {
-  concurrency: 25,
+  concurrency: MAX_ENDPOINTS,
   requestTimeoutMs: 5000,
   retry: DEFAULT_RETRY_POLICY,
   maxEndpoints: MAX_ENDPOINTS,

@@ -42,8 +42,10 @@ export class SecretsManagerTokenSource implements TokenSource {
     try {
       raw = await this.secrets.get(this.secretArn, { maxAge: this.maxAgeSeconds, forceFetch });
     } catch (error) {
-      // SDK errors name the secret and the reason (AccessDenied, ResourceNotFound), never the value.
-      const reason = (error as { name?: string }).name ?? 'Error';
+      // Powertools wraps the SDK's error, whose name says what is wrong (AccessDeniedException,
+      // ResourceNotFoundException, ...); neither carries the value.
+      const cause = (error as { cause?: { name?: string } }).cause;
+      const reason = cause?.name ?? (error as { name?: string }).name ?? 'Error';
       throw new TokenUnavailableError(`Could not read the token secret ${this.secretArn}: ${reason}`, { cause: error });
     }
     return parseToken(raw, this.secretArn);

@@ -35,7 +35,7 @@ export interface TokenSecretConfig {
 }
 
 export interface DeliveryTuningConfig {
-  /** Requests the function keeps in flight at once (1-50). */
+  /** Requests the function keeps in flight at once (1-50). 50, Pinpoint's batch size, sends a batch in one round trip. */
   readonly concurrency: number;
 }
 
@@ -114,7 +114,7 @@ export function parseConfig(lookup: ContextLookup): AppConfig {
       graphApiBaseUrl: readHttpsUrl(lookup, 'graphApiBaseUrl', 'https://graph.facebook.com'),
     },
     logRetention: readLogRetention(lookup, 'logRetentionDays', RetentionDays.ONE_MONTH),
-    delivery: { concurrency: readInteger(lookup, 'deliveryConcurrency', 25, 1, 50) },
+    delivery: { concurrency: readInteger(lookup, 'deliveryConcurrency', 50, 1, 50) },
     pinpoint: pinpointEnabled ? parsePinpointConfig(lookup) : undefined,
   };
 }

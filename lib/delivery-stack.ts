@@ -22,7 +22,7 @@ export interface DeliveryStackProps extends StackProps {
   /**
    * How the function sends.
    *
-   * @default - 25 requests in flight at once
+   * @default - 50 requests in flight at once: a whole Pinpoint batch in one round trip
    */
   readonly delivery?: DeliveryTuningConfig;
 
@@ -60,7 +60,7 @@ export class DeliveryStack extends Stack {
       environment: {
         POWERTOOLS_SERVICE_NAME: 'pinpoint-custom-channel',
         POWERTOOLS_METRICS_NAMESPACE: 'PinpointCustomChannel',
-        MAX_CONCURRENCY: String(props.delivery?.concurrency ?? 25),
+        MAX_CONCURRENCY: String(props.delivery?.concurrency ?? 50),
         GRAPH_API_VERSION: props.whatsApp.graphApiVersion,
         GRAPH_API_BASE_URL: props.whatsApp.graphApiBaseUrl,
         ...(props.whatsApp.phoneNumberId ? { WHATSAPP_PHONE_NUMBER_ID: props.whatsApp.phoneNumberId } : {}),

@@ -27,7 +27,7 @@ describe('parseConfig', () => {
       tokenSecret: { existingSecretArn: undefined, kmsKeyArn: undefined },
       whatsApp: { phoneNumberId: undefined, graphApiVersion: 'v25.0', graphApiBaseUrl: 'https://graph.facebook.com' },
       logRetention: RetentionDays.ONE_MONTH,
-      delivery: { concurrency: 25 },
+      delivery: { concurrency: 50 },
       pinpoint: {
         existingProjectId: undefined,
         endpointTypes: ['CUSTOM'],

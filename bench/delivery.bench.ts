@@ -1,0 +1,142 @@
+/**
+ * npm run bench: one 50-endpoint batch against a local Graph API stand-in with 100 ms latency per
+ * request, our handler next to a one-endpoint-at-a-time baseline (what the public samples do), in the
+ * same run. Also the bundle's size and the time Node takes to load it.
+ *
+ * Figures are medians of several rounds; the machine is shared, so compare the columns of one run.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildSync } from 'esbuild';
+import { DEFAULT_SETTINGS } from '../lambda/core';
+import type * as HandlerModule from '../lambda/handler';
+import { pinpointEvent, TEMPLATE_MESSAGE } from '../test/support/events';
+import { GraphApiServer } from '../test/support/graph-api-server';
+import { SecretsManagerServer } from '../test/support/secrets-manager-server';
+
+const LATENCY_MS = 100;
+const ENDPOINTS = 50;
+const ROUNDS = 7;
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:bench-token-AbC123';
+const TOKEN = 'EAAbenchtoken';
+const PHONE_NUMBER_ID = '109876543210987';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function lambdaContext() {
+  const deadline = Date.now() + 13_000;
+  return { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => deadline - Date.now() } as never;
+}
+
+/** What the public samples do: one request after another, waiting for each. */
+async function oneAtATime(baseUrl: string, event: ReturnType<typeof pinpointEvent>): Promise<number> {
+  let delivered = 0;
+  for (const endpoint of Object.values(event.Endpoints as Record<string, { Address: string }>)) {
+    const response = await fetch(`${baseUrl}/v25.0/${PHONE_NUMBER_ID}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ messaging_product: 'whatsapp', recipient_type: 'individual', to: endpoint.Address.slice(1), ...TEMPLATE_MESSAGE }),
+    });
+    await response.text();
+    if (response.ok) delivered += 1;
+  }
+  return delivered;
+}
+
+async function timed(run: () => Promise<number>): Promise<{ ms: number; delivered: number }> {
+  const started = performance.now();
+  const delivered = await run();
+  return { ms: performance.now() - started, delivered };
+}
+
+function bundleFigures(): { bytes: number; loadMs: number; emptyMs: number } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bundle-'));
+  const outfile = path.join(dir, 'index.js');
+  // The same esbuild options NodejsFunction uses for the stack (minified, Node 24, SDK left out).
+  buildSync({
+    entryPoints: [path.join(__dirname, '..', 'lambda', 'handler.ts')], bundle: true, minify: true, platform: 'node',
+    target: 'node24', format: 'cjs', external: ['@aws-sdk/*'], outfile, logLevel: 'silent',
+  });
+  const env = {
+    ...process.env, NODE_NO_WARNINGS: '1', NODE_PATH: path.join(__dirname, '..', 'node_modules'), TOKEN_SECRET_ARN: SECRET_ARN,
+    WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID, AWS_REGION: 'eu-west-1',
+  };
+  const time = (code: string) => {
+    const runs: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const started = performance.now();
+      execFileSync(process.execPath, ['-e', code], { env });
+      runs.push(performance.now() - started);
+    }
+    return median(runs);
+  };
+  return { bytes: fs.statSync(outfile).size, loadMs: time(`require(${JSON.stringify(outfile)})`), emptyMs: time('') };
+}
+
+async function main(): Promise<void> {
+  const graph = await GraphApiServer.start({ latencyMs: LATENCY_MS, validToken: TOKEN });
+  const secrets = await SecretsManagerServer.start({ [SECRET_ARN]: JSON.stringify({ accessToken: TOKEN }) });
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDBENCHONLY', AWS_SECRET_ACCESS_KEY: 'bench-only', AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, TOKEN_SECRET_ARN: SECRET_ARN, WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
+    GRAPH_API_BASE_URL: graph.baseUrl, POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  // Silence the function's metrics line; the figures below are what this run is for.
+  const write = process.stdout.write.bind(process.stdout);
+  // Loaded only now: the module reads its environment when it is first loaded, as at a cold start.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { handler } = require('../lambda/handler') as typeof HandlerModule;
+  const event = pinpointEvent(ENDPOINTS);
+  const quietly = async <T>(run: () => Promise<T>): Promise<T> => {
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      return await run();
+    } finally {
+      process.stdout.write = write;
+    }
+  };
+
+  // Warm up both paths once (token read, connection pool), as a warm Lambda container would be.
+  await quietly(() => handler(event, lambdaContext()));
+  await oneAtATime(graph.baseUrl, event);
+
+  const ours: number[] = [];
+  const baseline: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const a = await quietly(() => timed(async () => {
+      const response = await handler(event, lambdaContext());
+      return Object.values(response).filter((r) => r.EventAttributes.status === 'delivered').length;
+    }));
+    const b = await timed(() => oneAtATime(graph.baseUrl, event));
+    if (a.delivered !== ENDPOINTS || b.delivered !== ENDPOINTS) throw new Error(`not every endpoint was delivered (${a.delivered}, ${b.delivered})`);
+    ours.push(a.ms);
+    baseline.push(b.ms);
+  }
+  await graph.stop();
+  await secrets.stop();
+
+  const oursMs = median(ours);
+  const baselineMs = median(baseline);
+  const target = 2.5 * LATENCY_MS;
+  const concurrency = Number(process.env.MAX_CONCURRENCY ?? DEFAULT_SETTINGS.concurrency);
+  console.log(`Delivery of one ${ENDPOINTS}-endpoint batch, ${LATENCY_MS} ms per request, median of ${ROUNDS} rounds (concurrency ${concurrency}):`);
+  console.log(`  one at a time (baseline)   ${baselineMs.toFixed(0).padStart(6)} ms`);
+  console.log(`  handler                    ${oursMs.toFixed(0).padStart(6)} ms   = ${(oursMs / LATENCY_MS).toFixed(2)} x one request`);
+  console.log(`  speed-up                   ${(baselineMs / oursMs).toFixed(1).padStart(6)} x`);
+  console.log(`  target: under ${target} ms (2.5 x one request): ${oursMs < target ? 'met' : 'NOT MET'}`);
+
+  const bundle = bundleFigures();
+  console.log('Bundle (minified, AWS SDK left to the runtime):');
+  console.log(`  size                       ${(bundle.bytes / 1024).toFixed(1).padStart(6)} KB`);
+  console.log(`  node start + require       ${bundle.loadMs.toFixed(0).padStart(6)} ms   (node start alone ${bundle.emptyMs.toFixed(0)} ms)`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

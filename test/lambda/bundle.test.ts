@@ -1,0 +1,69 @@
+import { endpointId, phoneNumber, pinpointEvent } from '../support/events';
+import { runBundledFunction, synthesizedBundleDir } from '../support/bundled-function';
+import { graphError, GraphApiServer } from '../support/graph-api-server';
+import { SecretsManagerServer } from '../support/secrets-manager-server';
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
+const TOKEN = 'EAAbundletesttoken0123456789';
+
+let graph: GraphApiServer;
+let secrets: SecretsManagerServer;
+let bundleDir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  bundleDir = synthesizedBundleDir();
+  graph = await GraphApiServer.start({ validToken: TOKEN, latencyMs: 50 });
+  secrets = await SecretsManagerServer.start({ [SECRET_ARN]: JSON.stringify({ accessToken: TOKEN }) });
+  env = {
+    TOKEN_SECRET_ARN: SECRET_ARN,
+    WHATSAPP_PHONE_NUMBER_ID: '109876543210987',
+    GRAPH_API_BASE_URL: graph.baseUrl,
+    REQUEST_TIMEOUT_MS: '1000',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+  };
+});
+
+afterAll(async () => {
+  await graph?.stop();
+  await secrets?.stop();
+});
+
+describe('the bundled function (as cdk synth writes it)', () => {
+  test('delivers a 50-endpoint batch within the deadline, retries what is transient, not what is permanent, and reports every endpoint', async () => {
+    // GIVEN a provider that throttles one number, fails one with 503, hangs on one and rejects one permanently
+    graph.script(phoneNumber(10), graphError(429, 130429), { kind: 'accept' });
+    graph.script(phoneNumber(11), graphError(503), { kind: 'accept' });
+    graph.script(phoneNumber(12), { kind: 'hang' });
+    graph.script(phoneNumber(13), graphError(400, 131047));
+
+    // WHEN the bundle handles a batch of 50
+    const run = await runBundledFunction(bundleDir, pinpointEvent(50), env);
+
+    // THEN every endpoint is reported
+    expect(run.error).toBeUndefined();
+    const statuses = Object.fromEntries(Object.entries(run.response!).map(([id, r]) => [id, r.EventAttributes]));
+    expect(Object.keys(statuses)).toHaveLength(50);
+    expect(statuses[endpointId(10)]).toMatchObject({ status: 'delivered', attempts: '2' });
+    expect(statuses[endpointId(11)]).toMatchObject({ status: 'delivered', attempts: '2' });
+    expect(statuses[endpointId(12)]).toMatchObject({ status: 'failed', error_code: 'timeout' });
+    expect(statuses[endpointId(13)]).toMatchObject({ status: 'failed', error_code: '131047', attempts: '1' });
+    expect(Object.values(statuses).filter((s) => s.status === 'delivered')).toHaveLength(48);
+    expect(graph.requestsFor(phoneNumber(13))).toHaveLength(1);
+    // well within Pinpoint's 15-second wait
+    expect(run.elapsedMs).toBeLessThan(13_000);
+    // the token came through the standard endpoint override, once
+    expect(secrets.calls).toEqual([{ target: 'secretsmanager.GetSecretValue', secretId: SECRET_ARN }]);
+    // and nothing it printed holds the token or a full number
+    expect(run.output).not.toContain(TOKEN);
+    for (let i = 0; i < 50; i += 1) expect(run.output).not.toContain(phoneNumber(i));
+  });
+
+  test('without WHATSAPP_PHONE_NUMBER_ID it refuses with a ConfigurationError and sends nothing', async () => {
+    graph.reset();
+    const { WHATSAPP_PHONE_NUMBER_ID: _omitted, ...unconfigured } = env;
+    const run = await runBundledFunction(bundleDir, pinpointEvent(2), unconfigured);
+    expect(run.error).toMatchObject({ name: 'ConfigurationError', message: expect.stringContaining('WHATSAPP_PHONE_NUMBER_ID is not set') });
+    expect(graph.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,215 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import type * as HandlerModule from '../../lambda/handler';
+import { endpoint, endpointId, phoneNumber, pinpointEvent } from '../support/events';
+import { graphError, GraphApiServer } from '../support/graph-api-server';
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
+const TOKEN = 'EAAintegrationtesttoken0123456789';
+const PHONE_NUMBER_ID = '109876543210987';
+const REQUEST_TIMEOUT_MS = 1000;
+
+type Handler = (event: unknown, context: Context) => Promise<Record<string, { EventAttributes: Record<string, string> }>>;
+
+const secrets = mockClient(SecretsManagerClient);
+let server: GraphApiServer;
+let handler: Handler;
+/** Everything the function wrote to stdout and stderr during the current test. */
+let output: string[] = [];
+
+/** A Lambda context whose deadline is `budgetMs` from now. */
+function lambdaContext(budgetMs = 13_000): Context {
+  const deadline = Date.now() + budgetMs;
+  return {
+    functionName: 'delivery', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:delivery',
+    memoryLimitInMB: '256', awsRequestId: 'request-1', logGroupName: '/aws/lambda/delivery', logStreamName: 'stream',
+    callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => deadline - Date.now(),
+    done: () => undefined, fail: () => undefined, succeed: () => undefined,
+  };
+}
+
+function jsonLines(): Record<string, unknown>[] {
+  return output.join('').split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+}
+
+beforeAll(async () => {
+  server = await GraphApiServer.start({ validToken: TOKEN });
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1',
+    // Static credentials and no instance metadata: nothing may reach for a real credential source.
+    AWS_ACCESS_KEY_ID: 'AKIDTESTONLY', AWS_SECRET_ACCESS_KEY: 'test-only', AWS_EC2_METADATA_DISABLED: 'true',
+    TOKEN_SECRET_ARN: SECRET_ARN,
+    WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
+    GRAPH_API_VERSION: 'v25.0',
+    GRAPH_API_BASE_URL: server.baseUrl,
+    REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    POWERTOOLS_METRICS_NAMESPACE: 'PinpointCustomChannelTest',
+  });
+  // Powertools writes logs and EMF metrics straight to stdout (WARN and ERROR to stderr); capture both.
+  for (const stream of [process.stdout, process.stderr]) {
+    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      output.push(String(chunk));
+      return true;
+    });
+  }
+  // Loaded only now: the module reads its environment when it is first loaded, as at a cold start.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  handler = (require('../../lambda/handler') as typeof HandlerModule).handler as Handler;
+});
+
+afterAll(async () => {
+  jest.restoreAllMocks();
+  await server.stop();
+});
+
+beforeEach(() => {
+  server.reset();
+  output = [];
+  secrets.reset();
+  secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: JSON.stringify({ accessToken: TOKEN }) });
+});
+
+describe('handler against a local Graph API', () => {
+  test('50 endpoints with mixed outcomes: each is delivered, retried or failed as it should be, and all are reported', async () => {
+    // GIVEN a provider that throttles one number, fails another once with 500, hangs on one and rejects one
+    server.script(phoneNumber(1), graphError(429, 130429), { kind: 'accept' });
+    server.script(phoneNumber(2), graphError(429), { kind: 'accept' });
+    server.script(phoneNumber(3), graphError(500), { kind: 'accept' });
+    server.script(phoneNumber(4), { kind: 'hang' });
+    server.script(phoneNumber(5), graphError(400, 131026));
+    server.script(phoneNumber(6), graphError(400, 132001));
+
+    // WHEN Pinpoint invokes the function with 50 endpoints
+    const startedAt = Date.now();
+    const response = await handler(pinpointEvent(50), lambdaContext());
+    const elapsed = Date.now() - startedAt;
+
+    // THEN every endpoint has a result
+    expect(Object.keys(response)).toHaveLength(50);
+    const status = (i: number) => response[endpointId(i)].EventAttributes;
+    // the throttled and the failed-once ones were retried and delivered
+    expect(status(1)).toMatchObject({ status: 'delivered', attempts: '2' });
+    expect(status(2)).toMatchObject({ status: 'delivered', attempts: '2' });
+    expect(status(3)).toMatchObject({ status: 'delivered', attempts: '2' });
+    // the hanging one timed out once and was not resent (it may have been delivered)
+    expect(status(4)).toMatchObject({ status: 'failed', error_code: 'timeout', attempts: '1', retryable: 'true' });
+    expect(server.requestsFor(phoneNumber(4))).toHaveLength(1);
+    // the permanent errors were sent once and never retried
+    expect(status(5)).toMatchObject({ status: 'failed', error_code: '131026', attempts: '1', retryable: 'false' });
+    expect(status(6)).toMatchObject({ status: 'failed', error_code: '132001', attempts: '1', retryable: 'false' });
+    expect(server.requestsFor(phoneNumber(5))).toHaveLength(1);
+    // everyone else once, with the provider's message id
+    for (let i = 7; i < 50; i += 1) expect(status(i)).toEqual({ status: 'delivered', message_id: expect.stringMatching(/^wamid\./), attempts: '1' });
+    expect(status(0).status).toBe('delivered');
+    // no number got two accepted messages
+    for (const ids of server.accepted.values()) expect(ids).toHaveLength(1);
+    // and the batch finished shortly after the one request timeout, far inside Pinpoint's 15 s
+    expect(elapsed).toBeLessThan(REQUEST_TIMEOUT_MS + 2000);
+  });
+
+  test('requests follow the contract: path, bearer token, body with the recipient and the rendered message', async () => {
+    await handler(pinpointEvent(1), lambdaContext());
+    const [request] = server.requests;
+    expect(request).toMatchObject({ method: 'POST', path: `/v25.0/${PHONE_NUMBER_ID}/messages`, authorization: `Bearer ${TOKEN}` });
+    expect(request.body).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: phoneNumber(0),
+      type: 'template',
+      template: {
+        name: 'order_unpaid', language: { code: 'en_US' },
+        components: [{ type: 'body', parameters: [{ type: 'text', text: 'Person0' }, { type: 'text', text: 'item 0' }] }],
+      },
+    });
+  });
+
+  test('reads the secret once per container, and again only when the provider rejects the token', async () => {
+    // GIVEN the token was rotated: the secret now holds a new one the provider accepts
+    await handler(pinpointEvent(2), lambdaContext());
+    const rotated = 'EAArotatedtoken9876543210';
+    server.acceptToken(rotated);
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: JSON.stringify({ accessToken: rotated }) });
+    // WHEN the next batch arrives with the old token still cached
+    const response = await handler(pinpointEvent(3), lambdaContext());
+    // THEN one re-read, and the batch is delivered with the new token
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(Object.values(response).map((r) => r.EventAttributes.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    server.acceptToken(TOKEN);
+  });
+
+  test('a bad event sends nothing, logs one clear error line and answers for every endpoint', async () => {
+    const response = await handler({ ...pinpointEvent(3), Data: '{"type":"template"' }, lambdaContext());
+    expect(server.requests).toHaveLength(0);
+    expect(Object.values(response).map((r) => r.EventAttributes)).toEqual(Array(3).fill({
+      status: 'failed', error_code: 'invalid_event', reason: 'Data is not valid JSON', attempts: '0', retryable: 'false',
+    }));
+    const errors = jsonLines().filter((line) => line.level === 'ERROR');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ message: 'Rejected the event: Data is not valid JSON', campaignId: '13978104ce5d6017c72552257example' });
+  });
+
+  test('an unreadable token fails the invocation before anything is sent', async () => {
+    // GIVEN a new container (the module's cache holds the token) whose role may not read the secret
+    let freshHandler: Handler | undefined;
+    jest.isolateModules(() => {
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { SecretsManagerClient: IsolatedClient, GetSecretValueCommand: IsolatedCommand } = require('@aws-sdk/client-secrets-manager');
+      mockClient(IsolatedClient).on(IsolatedCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+      freshHandler = require('../../lambda/handler').handler;
+      /* eslint-enable @typescript-eslint/no-require-imports */
+    });
+    // WHEN invoked; THEN it throws, naming the reason, and nothing was sent
+    await expect(freshHandler!(pinpointEvent(2), lambdaContext())).rejects.toThrow(/AccessDeniedException/);
+    expect(server.requests).toHaveLength(0);
+    expect(jsonLines().find((line) => line.level === 'ERROR')).toMatchObject({ message: 'Nothing was sent', errorName: 'TokenUnavailableError' });
+  });
+
+  test('logs carry the campaign ids and masked numbers; no log line holds a phone number or the token', async () => {
+    server.script(phoneNumber(1), graphError(400, 131026));
+    await handler(pinpointEvent(3, { endpoints: { bad: endpoint(9, { Address: 'not-a-number' }) } }), lambdaContext());
+    const text = output.join('');
+    expect(text).not.toContain(TOKEN);
+    for (let i = 0; i < 10; i += 1) expect(text).not.toContain(phoneNumber(i));
+    const failure = jsonLines().find((line) => line.message === 'Delivery failed');
+    expect(failure).toMatchObject({
+      level: 'WARN', endpointId: endpointId(1), recipient: '***0001', errorCode: '131026',
+      applicationId: '3a9b1f4e6c764ba7b031e7183example', campaignId: '13978104ce5d6017c72552257example', treatmentId: '0',
+      activityId: '575cb1929d5ba43e87e2478eeexample',
+    });
+  });
+
+  test('publishes one EMF line per invocation with the outcome counts and the channel-type counts', async () => {
+    server.script(phoneNumber(0), graphError(429, 130429), { kind: 'accept' });
+    server.script(phoneNumber(1), graphError(400, 131026));
+    await handler(pinpointEvent(3, { endpoints: { sms: endpoint(20, { ChannelType: 'SMS', OptOut: 'ALL' }) } }), lambdaContext());
+    const emf = jsonLines().filter((line) => '_aws' in line);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({
+      Delivered: 2, Failed: 1, Skipped: 1, Retried: 1, Throttled: 1, EndpointCount: 4, CustomCount: 3, SMSCount: 1, EmailCount: 0, PushCount: 0,
+      _aws: { CloudWatchMetrics: [expect.objectContaining({ Namespace: 'PinpointCustomChannelTest' })] },
+    });
+  });
+});
+
+describe('handler without configuration', () => {
+  test('refuses to run, naming the missing variable, and sends nothing', async () => {
+    // GIVEN a container started without the phone number id (the default until the user sets it)
+    const saved = process.env.WHATSAPP_PHONE_NUMBER_ID;
+    delete process.env.WHATSAPP_PHONE_NUMBER_ID;
+    let unconfigured: Handler | undefined;
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        unconfigured = require('../../lambda/handler').handler;
+      });
+    } finally {
+      process.env.WHATSAPP_PHONE_NUMBER_ID = saved;
+    }
+    // WHEN invoked; THEN it throws a ConfigurationError naming the variable
+    await expect(unconfigured!(pinpointEvent(1), lambdaContext())).rejects.toMatchObject({
+      name: 'ConfigurationError', message: expect.stringContaining('WHATSAPP_PHONE_NUMBER_ID is not set'),
+    });
+    expect(server.requests).toHaveLength(0);
+  });
+});
