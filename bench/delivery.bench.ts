@@ -15,6 +15,7 @@ import type * as HandlerModule from '../lambda/handler';
 import { pinpointEvent, TEMPLATE_MESSAGE } from '../test/support/events';
 import { GraphApiServer } from '../test/support/graph-api-server';
 import { SecretsManagerServer } from '../test/support/secrets-manager-server';
+import { SqsServer } from '../test/support/sqs-server';
 
 const LATENCY_MS = 100;
 const ENDPOINTS = 50;
@@ -64,7 +65,7 @@ function bundleFigures(): { bytes: number; loadMs: number; emptyMs: number } {
   });
   const env = {
     ...process.env, NODE_NO_WARNINGS: '1', NODE_PATH: path.join(__dirname, '..', 'node_modules'), TOKEN_SECRET_ARN: SECRET_ARN,
-    WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID, AWS_REGION: 'eu-west-1',
+    WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID, AWS_REGION: 'eu-west-1', PARKING_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111122223333/bench',
   };
   const time = (code: string) => {
     const runs: number[] = [];
@@ -81,10 +82,12 @@ function bundleFigures(): { bytes: number; loadMs: number; emptyMs: number } {
 async function main(): Promise<void> {
   const graph = await GraphApiServer.start({ latencyMs: LATENCY_MS, validToken: TOKEN });
   const secrets = await SecretsManagerServer.start({ [SECRET_ARN]: JSON.stringify({ accessToken: TOKEN }) });
+  const queue = await SqsServer.start();
   Object.assign(process.env, {
     AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDBENCHONLY', AWS_SECRET_ACCESS_KEY: 'bench-only', AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, TOKEN_SECRET_ARN: SECRET_ARN, WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
     GRAPH_API_BASE_URL: graph.baseUrl, POWERTOOLS_LOG_LEVEL: 'ERROR',
+    AWS_ENDPOINT_URL_SQS: queue.endpoint, PARKING_QUEUE_URL: queue.queueUrl,
   });
   // Silence the function's metrics line; the figures below are what this run is for.
   const write = process.stdout.write.bind(process.stdout);
@@ -119,6 +122,7 @@ async function main(): Promise<void> {
   }
   await graph.stop();
   await secrets.stop();
+  await queue.stop();
 
   const oursMs = median(ours);
   const baselineMs = median(baseline);

@@ -7,6 +7,8 @@ import { MAX_ENDPOINTS } from './event';
 
 export interface DeliveryConfig {
   readonly tokenSecretArn: string;
+  /** Where failed deliveries are parked for a later retry. */
+  readonly parkingQueueUrl: string;
   readonly tokenCacheSeconds: number;
   readonly whatsApp: { readonly phoneNumberId: string; readonly apiVersion: string; readonly baseUrl: string };
   readonly concurrency: number;
@@ -42,6 +44,7 @@ export function loadDeliveryConfig(env: NodeJS.ProcessEnv): DeliveryConfig {
   const config: DeliveryConfig = {
     tokenSecretArn: required('TOKEN_SECRET_ARN', /^arn:[\w-]+:secretsmanager:/, 'the ARN of the secret holding {"accessToken":"..."}'),
     tokenCacheSeconds: integer('TOKEN_CACHE_SECONDS', 300, 1, 3600),
+    parkingQueueUrl: required('PARKING_QUEUE_URL', /^https?:\/\/\S+$/, 'the URL of the SQS queue that keeps failed deliveries'),
     whatsApp: {
       phoneNumberId: required('WHATSAPP_PHONE_NUMBER_ID', /^\d+$/, 'the numeric WhatsApp Business phone number id; deploy with -c whatsappPhoneNumberId=...'),
       apiVersion: optional('GRAPH_API_VERSION', 'v25.0', /^v\d+\.\d+$/, 'a Graph API version such as v25.0'),

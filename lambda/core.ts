@@ -4,11 +4,18 @@
  */
 import { asEndpoint, CampaignIds, MAX_ENDPOINTS, parseEvent } from './event';
 import { renderMessage, unsupportedPlaceholders } from './message';
+import type { ParkedDelivery, ParkingLot, ParkingReport } from './parking';
+import { PARKED_DELIVERY_VERSION } from './parking';
 import type { ChannelProvider, EndpointDefinition, JsonObject, SendFailure } from './providers/provider';
 import { backoffDelay, Clock, DEFAULT_RETRY_POLICY, fitsBeforeDeadline, RetryPolicy } from './retry';
 import type { TokenSource } from './token';
 
-export type EndpointStatus = 'delivered' | 'failed' | 'skipped';
+/**
+ * Every endpoint ends in exactly one of these. `parked`: a transient failure, kept in the parking
+ * queue for a later retry. `failed`: permanent (with the reason), or transient but the parking queue
+ * could not take it (then `retryable`).
+ */
+export type EndpointStatus = 'delivered' | 'failed' | 'skipped' | 'parked';
 
 export interface EndpointResult {
   readonly endpointId: string;
@@ -32,6 +39,9 @@ export interface BatchSummary {
   readonly delivered: number;
   readonly failed: number;
   readonly skipped: number;
+  readonly parked: number;
+  /** Failed endpoints the parking queue did not take. Any is an alarm: they can only be resent by hand. */
+  readonly parkingFailed: number;
   /** Requests repeated after a transient failure. */
   readonly retried: number;
   /** Answers in which the provider asked to slow down. */
@@ -89,10 +99,16 @@ export interface DeliveryDeps {
   readonly settings?: DeliverySettings;
   /** For jitter; tests pass a fixed sequence. */
   readonly random?: () => number;
+  /**
+   * Where failed deliveries are kept for a later retry.
+   *
+   * @default - none: failures are reported only (used by the redrive, which leaves them in the queue)
+   */
+  readonly parking?: ParkingLot;
 }
 
-/** Sent when the endpoint passed every check and its message was built. */
-interface SendJob {
+/** An endpoint that passed every check, with its message built: ready to send. */
+export interface DeliveryJob {
   readonly endpointId: string;
   readonly channelType?: string;
   readonly recipient: string;
@@ -112,7 +128,7 @@ export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps): Promi
   if (!parsed.ok) {
     deps.logger.error(`Rejected the event: ${parsed.problem}`, { endpoints: parsed.endpointIds.length });
     const results = parsed.endpointIds.map((endpointId) => failed(endpointId, undefined, 'invalid_event', parsed.problem, false));
-    return finish(parsed.ids, results, { retried: 0, throttled: 0 }, channelTypes, deps, parsed.problem);
+    return finish(parsed.ids, results, NO_SENDS, channelTypes, deps, parsed.problem);
   }
   const { ids, message, endpoints } = parsed.event;
 
@@ -122,30 +138,90 @@ export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps): Promi
     const problem = `Data ${messageProblem}`;
     deps.logger.error(`Rejected the event: ${problem}`, { endpoints: endpoints.length });
     const results = endpoints.map(([endpointId, value]) => failed(endpointId, asEndpoint(value)?.ChannelType, 'invalid_data', problem, false));
-    return finish(ids, results, { retried: 0, throttled: 0 }, channelTypes, deps, problem);
+    return finish(ids, results, NO_SENDS, channelTypes, deps, problem);
   }
 
   const results = new Map<string, EndpointResult>();
-  const jobs: SendJob[] = [];
+  const jobs: DeliveryJob[] = [];
   for (const [endpointId, value] of endpoints) {
     const prepared = prepare(endpointId, value, message, deps.provider);
     if ('status' in prepared) results.set(endpointId, prepared);
     else jobs.push(prepared);
   }
 
-  const counters = { retried: 0, throttled: 0 };
-  if (jobs.length > 0) {
-    const batch = new BatchSender(deps, settings, await deps.tokens.get(), counters);
-    const sent = await mapConcurrent(jobs, settings.concurrency, (job) => batch.send(job));
-    for (const result of sent) results.set(result.endpointId, result);
-  }
+  const sent = await sendJobs(jobs, deps);
+  for (const result of sent.results) results.set(result.endpointId, result);
 
   const ordered = endpoints.map(([endpointId]) => results.get(endpointId)!);
-  return finish(ids, ordered, counters, channelTypes, deps);
+  const settled = await settle(ordered, ids, deps);
+  return finish(ids, settled.results, { ...sent.counters, parkingFailed: settled.parkingFailed }, channelTypes, deps);
+}
+
+export interface SendJobsResult {
+  readonly results: EndpointResult[];
+  readonly counters: { readonly retried: number; readonly throttled: number };
+}
+
+/**
+ * Sends prepared jobs with bounded concurrency, retrying inside the deadline. Shared by Pinpoint
+ * batches and the redrive. Reads the token only if there is something to send; throws only if it
+ * cannot be read (then nothing was sent).
+ */
+export async function sendJobs(jobs: readonly DeliveryJob[], deps: DeliveryDeps): Promise<SendJobsResult> {
+  const counters = { retried: 0, throttled: 0 };
+  if (jobs.length === 0) return { results: [], counters };
+  const settings = deps.settings ?? DEFAULT_SETTINGS;
+  const batch = new BatchSender(deps, settings, await deps.tokens.get(), counters);
+  const results = await mapConcurrent(jobs, settings.concurrency, (job) => batch.send(job));
+  return { results, counters };
+}
+
+/**
+ * Parks every failed send (transient ones for a retry, permanent ones flagged for inspection), and
+ * marks the transient ones the queue took as `parked`. A queue that cannot take them is logged and
+ * counted; those endpoints stay `failed` and `retryable`, never silently dropped.
+ */
+async function settle(results: EndpointResult[], ids: CampaignIds, deps: DeliveryDeps): Promise<{ results: EndpointResult[]; parkingFailed: number }> {
+  const toPark = results.filter((r) => r.status === 'failed' && r.delivery);
+  if (!deps.parking || toPark.length === 0) return { results, parkingFailed: 0 };
+  const parkedAt = new Date(deps.clock.now()).toISOString();
+  const items: ParkedDelivery[] = toPark.map((r) => ({
+    version: PARKED_DELIVERY_VERSION,
+    channel: deps.provider.channel,
+    ids,
+    endpointId: r.endpointId,
+    channelType: r.channelType,
+    recipient: r.delivery!.recipient,
+    message: r.delivery!.message,
+    permanent: !r.retryable,
+    lastError: { code: r.errorCode ?? 'unknown', reason: r.reason ?? '' },
+    attempts: r.attempts,
+    parkedAt,
+  }));
+  let report: ParkingReport;
+  try {
+    report = await deps.parking.park(items);
+  } catch (error) {
+    const reason = `parking queue unreachable: ${(error as Error).name}`;
+    report = { parked: new Set(), notParked: new Map(items.map((item) => [item.endpointId, reason])) };
+  }
+  const notParked = toPark.filter((r) => !report.parked.has(r.endpointId));
+  if (notParked.length > 0) {
+    deps.logger.error('Could not park failed deliveries; they are reported failed and retryable, and need a manual resend', {
+      endpoints: notParked.map((r) => r.endpointId),
+      reasons: [...new Set(notParked.map((r) => report.notParked.get(r.endpointId) ?? 'no answer from the parking queue'))],
+    });
+  }
+  const settled = results.map((r) => {
+    if (r.status !== 'failed' || !r.delivery || !r.retryable) return r;
+    if (report.parked.has(r.endpointId)) return { ...r, status: 'parked' as const };
+    return { ...r, reason: `${r.reason ?? ''} (not parked: ${report.notParked.get(r.endpointId) ?? 'no answer from the parking queue'})` };
+  });
+  return { results: settled, parkingFailed: notParked.length };
 }
 
 /** Checks one endpoint and builds its message; returns its final result if it will not be sent. */
-function prepare(endpointId: string, value: unknown, template: JsonObject, provider: ChannelProvider): SendJob | EndpointResult {
+function prepare(endpointId: string, value: unknown, template: JsonObject, provider: ChannelProvider): DeliveryJob | EndpointResult {
   const endpoint = asEndpoint(value);
   if (!endpoint) return failed(endpointId, undefined, 'invalid_endpoint', 'the endpoint definition is not an object', false);
   const channelType = typeof endpoint.ChannelType === 'string' ? endpoint.ChannelType : undefined;
@@ -183,7 +259,7 @@ class BatchSender {
     this.random = deps.random ?? Math.random;
   }
 
-  async send(job: SendJob): Promise<EndpointResult> {
+  async send(job: DeliveryJob): Promise<EndpointResult> {
     let attempts = 0;
     let last: SendFailure | undefined;
     let tokenRefreshed = false;
@@ -247,17 +323,17 @@ class BatchSender {
     return this.refreshing;
   }
 
-  private delivered(job: SendJob, messageId: string, attempts: number): EndpointResult {
+  private delivered(job: DeliveryJob, messageId: string, attempts: number): EndpointResult {
     this.deps.logger.debug('Delivered', { endpointId: job.endpointId, recipient: job.maskedRecipient, messageId, attempts });
     return { endpointId: job.endpointId, status: 'delivered', channelType: job.channelType, messageId, attempts, delivery: deliveryOf(job) };
   }
 
-  private failedAttempt(job: SendJob, outcome: SendFailure, attempts: number): EndpointResult {
+  private failedAttempt(job: DeliveryJob, outcome: SendFailure, attempts: number): EndpointResult {
     const retryable = outcome.disposition === 'retry' || outcome.disposition === 'defer';
     return this.report(failed(job.endpointId, job.channelType, outcome.errorCode, outcome.detail, retryable, attempts, job));
   }
 
-  private outOfTime(job: SendJob, attempts: number, last: SendFailure | undefined): EndpointResult {
+  private outOfTime(job: DeliveryJob, attempts: number, last: SendFailure | undefined): EndpointResult {
     const reason = last ? `out of time to retry after: ${last.detail}` : 'out of time before the first attempt';
     return this.report(failed(job.endpointId, job.channelType, last?.errorCode ?? 'deadline_exceeded', reason, true, attempts, job));
   }
@@ -275,12 +351,12 @@ class BatchSender {
   }
 }
 
-function deliveryOf(job: SendJob): EndpointResult['delivery'] {
+function deliveryOf(job: DeliveryJob): EndpointResult['delivery'] {
   return { recipient: job.recipient, maskedRecipient: job.maskedRecipient, message: job.message };
 }
 
 function failed(
-  endpointId: string, channelType: string | undefined, errorCode: string, reason: string, retryable: boolean, attempts = 0, job?: SendJob,
+  endpointId: string, channelType: string | undefined, errorCode: string, reason: string, retryable: boolean, attempts = 0, job?: DeliveryJob,
 ): EndpointResult {
   return { endpointId, status: 'failed', channelType, errorCode, reason, attempts, retryable, delivery: job && deliveryOf(job) };
 }
@@ -295,8 +371,10 @@ function describeUnsupported(placeholders: string[]): string | undefined {
     + '{{Attributes.NAME}} or {{User.UserAttributes.NAME}}';
 }
 
+const NO_SENDS = { retried: 0, throttled: 0, parkingFailed: 0 };
+
 function finish(
-  ids: CampaignIds, results: EndpointResult[], counters: { retried: number; throttled: number },
+  ids: CampaignIds, results: EndpointResult[], counters: { retried: number; throttled: number; parkingFailed: number },
   channelTypes: Record<ChannelTypeGroup, number>, deps: DeliveryDeps, eventProblem?: string,
 ): BatchOutcome {
   const count = (status: EndpointStatus) => results.filter((r) => r.status === status).length;
@@ -305,6 +383,8 @@ function finish(
     delivered: count('delivered'),
     failed: count('failed'),
     skipped: count('skipped'),
+    parked: count('parked'),
+    parkingFailed: counters.parkingFailed,
     retried: counters.retried,
     throttled: counters.throttled,
     channelTypes,

@@ -4,9 +4,11 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { ConfigurationError, DeliveryConfig, loadDeliveryConfig } from './config';
 import { BatchOutcome, deliverBatch, DEFAULT_SETTINGS } from './core';
+import { SqsParkingLot } from './parking';
 import { WhatsAppProvider } from './providers/whatsapp';
 import { systemClock } from './retry';
 import { SecretsManagerTokenSource } from './token';
@@ -24,6 +26,7 @@ interface Runtime {
   readonly config: DeliveryConfig;
   readonly provider: WhatsAppProvider;
   readonly tokens: SecretsManagerTokenSource;
+  readonly parking: SqsParkingLot;
 }
 
 /** Built at cold start; a configuration problem is kept and reported by every invocation. */
@@ -34,6 +37,7 @@ const runtime: Runtime | ConfigurationError = (() => {
       config,
       provider: new WhatsAppProvider(config.whatsApp),
       tokens: new SecretsManagerTokenSource(config.tokenSecretArn, config.tokenCacheSeconds),
+      parking: new SqsParkingLot(new SQSClient({}), config.parkingQueueUrl),
     };
   } catch (error) {
     if (error instanceof ConfigurationError) return error;
@@ -52,6 +56,7 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
     const outcome = await deliverBatch(event, {
       provider: runtime.provider,
       tokens: runtime.tokens,
+      parking: runtime.parking,
       clock: systemClock,
       deadline: startedAt + context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS,
       logger: withCampaignIds(event),
@@ -90,6 +95,8 @@ function recordMetrics({ summary }: BatchOutcome, durationMs: number): void {
   metrics.addMetric('Delivered', MetricUnit.Count, summary.delivered);
   metrics.addMetric('Failed', MetricUnit.Count, summary.failed);
   metrics.addMetric('Skipped', MetricUnit.Count, summary.skipped);
+  metrics.addMetric('Parked', MetricUnit.Count, summary.parked);
+  metrics.addMetric('ParkingFailed', MetricUnit.Count, summary.parkingFailed);
   metrics.addMetric('Retried', MetricUnit.Count, summary.retried);
   metrics.addMetric('Throttled', MetricUnit.Count, summary.throttled);
   metrics.addMetric('EndpointCount', MetricUnit.Count, summary.endpoints);

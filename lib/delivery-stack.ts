@@ -1,9 +1,10 @@
-import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DeliveryTuningConfig, TokenSecretConfig, WhatsAppConfig } from './config';
 import { CustomChannelFunction } from './constructs/custom-channel-function';
@@ -42,6 +43,7 @@ export class DeliveryStack extends Stack {
   public readonly deliveryFunction: IFunction;
   public readonly executionRole: IRole;
   public readonly tokenSecret: secretsmanager.ISecret;
+  public readonly parkingQueue: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: DeliveryStackProps) {
     super(scope, id, props);
@@ -53,8 +55,11 @@ export class DeliveryStack extends Stack {
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ProviderToken', props.tokenSecret.existingSecretArn)
       : this.createTokenSecret(encryptionKey);
 
+    this.parkingQueue = this.createParkingQueue();
+
     const delivery = new CustomChannelFunction(this, 'Delivery', {
       tokenSecret: this.tokenSecret,
+      parkingQueue: this.parkingQueue,
       tokenEncryptionKey: encryptionKey,
       logRetention: props.logRetention,
       environment: {
@@ -76,6 +81,27 @@ export class DeliveryStack extends Stack {
     new CfnOutput(this, 'DeliveryFunctionArn', { value: this.deliveryFunction.functionArn });
     new CfnOutput(this, 'DeliveryFunctionName', { value: this.deliveryFunction.functionName });
     new CfnOutput(this, 'DeliveryLogGroupName', { value: delivery.logGroup.logGroupName });
+    new CfnOutput(this, 'ParkingQueueUrl', {
+      value: this.parkingQueue.queueUrl,
+      description: 'Failed deliveries wait here: npm run redrive -- --queue-url <this URL>',
+    });
+  }
+
+  /** Keeps failed deliveries, with everything needed to resend them, for 14 days (SQS's maximum). */
+  private createParkingQueue(): sqs.IQueue {
+    const queue = new sqs.Queue(this, 'ParkingQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      // Long enough for the redrive to send a received message and delete it.
+      visibilityTimeout: Duration.minutes(2),
+    });
+    const noDeadLetterQueue = 'This queue is itself the place where failed deliveries end up. Its consumer is the '
+      + 'redrive command run by an operator, which leaves permanent failures in place on purpose; a dead-letter '
+      + 'queue with a receive count would move them away after a few inspections.';
+    Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: noDeadLetterQueue });
+    Validations.of(queue).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: noDeadLetterQueue });
+    return queue;
   }
 
   private createTokenSecret(encryptionKey: kms.IKey | undefined): secretsmanager.ISecret {

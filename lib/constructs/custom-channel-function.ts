@@ -6,12 +6,19 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PINPOINT_MAX_WAIT } from '../config';
 
 export interface CustomChannelFunctionProps {
   /** The secret holding the provider's token as JSON (`{"accessToken": "..."}`). Only its ARN reaches the function. */
   readonly tokenSecret: ISecret;
+
+  /**
+   * Where the function parks failed deliveries. The role may only `sqs:SendMessage` to it. The
+   * queue must use SQS-managed encryption: a customer managed key would need more permissions.
+   */
+  readonly parkingQueue: IQueue;
 
   /**
    * The customer managed key that encrypts `tokenSecret`, if any. The role may then
@@ -80,7 +87,7 @@ export class CustomChannelFunction extends Construct {
 
     const role = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Delivery function for a Pinpoint custom channel: reads one token secret, writes one log group.',
+      description: 'Delivery function for a Pinpoint custom channel: reads one token secret, parks failures in one queue, writes one log group.',
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'WriteOwnLogGroup',
@@ -91,6 +98,11 @@ export class CustomChannelFunction extends Construct {
       sid: 'ReadProviderToken',
       actions: ['secretsmanager:GetSecretValue'],
       resources: [props.tokenSecret.secretArn],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ParkFailedDeliveries',
+      actions: ['sqs:SendMessage'],
+      resources: [props.parkingQueue.queueArn],
     }));
     if (props.tokenEncryptionKey) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -115,6 +127,7 @@ export class CustomChannelFunction extends Construct {
       environment: {
         ...props.environment,
         TOKEN_SECRET_ARN: props.tokenSecret.secretArn,
+        PARKING_QUEUE_URL: props.parkingQueue.queueUrl,
         // The bundle is minified; without this the source map is shipped but never used in stack traces.
         NODE_OPTIONS: '--enable-source-maps',
       },

@@ -2,12 +2,14 @@ import { endpointId, phoneNumber, pinpointEvent } from '../support/events';
 import { runBundledFunction, synthesizedBundleDir } from '../support/bundled-function';
 import { graphError, GraphApiServer } from '../support/graph-api-server';
 import { SecretsManagerServer } from '../support/secrets-manager-server';
+import { SqsServer } from '../support/sqs-server';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
 const TOKEN = 'EAAbundletesttoken0123456789';
 
 let graph: GraphApiServer;
 let secrets: SecretsManagerServer;
+let queue: SqsServer;
 let bundleDir: string;
 let env: Record<string, string>;
 
@@ -15,18 +17,22 @@ beforeAll(async () => {
   bundleDir = synthesizedBundleDir();
   graph = await GraphApiServer.start({ validToken: TOKEN, latencyMs: 50 });
   secrets = await SecretsManagerServer.start({ [SECRET_ARN]: JSON.stringify({ accessToken: TOKEN }) });
+  queue = await SqsServer.start();
   env = {
     TOKEN_SECRET_ARN: SECRET_ARN,
     WHATSAPP_PHONE_NUMBER_ID: '109876543210987',
     GRAPH_API_BASE_URL: graph.baseUrl,
     REQUEST_TIMEOUT_MS: '1000',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    AWS_ENDPOINT_URL_SQS: queue.endpoint,
+    PARKING_QUEUE_URL: queue.queueUrl,
   };
 });
 
 afterAll(async () => {
   await graph?.stop();
   await secrets?.stop();
+  await queue?.stop();
 });
 
 describe('the bundled function (as cdk synth writes it)', () => {
@@ -46,12 +52,14 @@ describe('the bundled function (as cdk synth writes it)', () => {
     expect(Object.keys(statuses)).toHaveLength(50);
     expect(statuses[endpointId(10)]).toMatchObject({ status: 'delivered', attempts: '2' });
     expect(statuses[endpointId(11)]).toMatchObject({ status: 'delivered', attempts: '2' });
-    expect(statuses[endpointId(12)]).toMatchObject({ status: 'failed', error_code: 'timeout' });
+    expect(statuses[endpointId(12)]).toMatchObject({ status: 'parked', error_code: 'timeout' });
     expect(statuses[endpointId(13)]).toMatchObject({ status: 'failed', error_code: '131047', attempts: '1' });
     expect(Object.values(statuses).filter((s) => s.status === 'delivered')).toHaveLength(48);
     expect(graph.requestsFor(phoneNumber(13))).toHaveLength(1);
     // well within Pinpoint's 15-second wait
     expect(run.elapsedMs).toBeLessThan(13_000);
+    // the two failures are in the parking queue, the permanent one flagged
+    expect(queue.bodies().map((m) => [m.endpointId, m.permanent])).toEqual([[endpointId(12), false], [endpointId(13), true]]);
     // the token came through the standard endpoint override, once
     expect(secrets.calls).toEqual([{ target: 'secretsmanager.GetSecretValue', secretId: SECRET_ARN }]);
     // and nothing it printed holds the token or a full number

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendMessageBatchCommand, SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type * as HandlerModule from '../../lambda/handler';
@@ -12,7 +13,22 @@ const REQUEST_TIMEOUT_MS = 1000;
 
 type Handler = (event: unknown, context: Context) => Promise<Record<string, { EventAttributes: Record<string, string> }>>;
 
+const PARKING_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/parking';
+
 const secrets = mockClient(SecretsManagerClient);
+const sqs = mockClient(SQSClient);
+
+/** The queue accepts every entry, like SQS does when all is well. */
+function queueAcceptsEverything(): void {
+  sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => ({
+    Successful: input.Entries!.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: 'x' })), Failed: [],
+  }));
+}
+
+/** Every message the function put into the parking queue. */
+function parkedMessages(): Record<string, any>[] {
+  return sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!)));
+}
 let server: GraphApiServer;
 let handler: Handler;
 /** Everything the function wrote to stdout and stderr during the current test. */
@@ -40,6 +56,7 @@ beforeAll(async () => {
     // Static credentials and no instance metadata: nothing may reach for a real credential source.
     AWS_ACCESS_KEY_ID: 'AKIDTESTONLY', AWS_SECRET_ACCESS_KEY: 'test-only', AWS_EC2_METADATA_DISABLED: 'true',
     TOKEN_SECRET_ARN: SECRET_ARN,
+    PARKING_QUEUE_URL,
     WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
     GRAPH_API_VERSION: 'v25.0',
     GRAPH_API_BASE_URL: server.baseUrl,
@@ -66,6 +83,8 @@ afterAll(async () => {
 beforeEach(() => {
   server.reset();
   output = [];
+  sqs.reset();
+  queueAcceptsEverything();
   secrets.reset();
   secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: JSON.stringify({ accessToken: TOKEN }) });
 });
@@ -92,8 +111,8 @@ describe('handler against a local Graph API', () => {
     expect(status(1)).toMatchObject({ status: 'delivered', attempts: '2' });
     expect(status(2)).toMatchObject({ status: 'delivered', attempts: '2' });
     expect(status(3)).toMatchObject({ status: 'delivered', attempts: '2' });
-    // the hanging one timed out once and was not resent (it may have been delivered)
-    expect(status(4)).toMatchObject({ status: 'failed', error_code: 'timeout', attempts: '1', retryable: 'true' });
+    // the hanging one timed out once and was not resent (it may have been delivered), but parked
+    expect(status(4)).toMatchObject({ status: 'parked', error_code: 'timeout', attempts: '1', retryable: 'true' });
     expect(server.requestsFor(phoneNumber(4))).toHaveLength(1);
     // the permanent errors were sent once and never retried
     expect(status(5)).toMatchObject({ status: 'failed', error_code: '131026', attempts: '1', retryable: 'false' });
@@ -104,6 +123,10 @@ describe('handler against a local Graph API', () => {
     expect(status(0).status).toBe('delivered');
     // no number got two accepted messages
     for (const ids of server.accepted.values()) expect(ids).toHaveLength(1);
+    // the failures went to the parking queue in one batch call, the permanent ones flagged
+    expect(parkedMessages().map((m) => [m.endpointId, m.permanent, m.lastError.code])).toEqual([
+      [endpointId(4), false, 'timeout'], [endpointId(5), true, '131026'], [endpointId(6), true, '132001'],
+    ]);
     // and the batch finished shortly after the one request timeout, far inside Pinpoint's 15 s
     expect(elapsed).toBeLessThan(REQUEST_TIMEOUT_MS + 2000);
   });
@@ -177,6 +200,69 @@ describe('handler against a local Graph API', () => {
       applicationId: '3a9b1f4e6c764ba7b031e7183example', campaignId: '13978104ce5d6017c72552257example', treatmentId: '0',
       activityId: '575cb1929d5ba43e87e2478eeexample',
     });
+  });
+
+  test('a parked message holds everything needed to send it again', async () => {
+    server.script(phoneNumber(2), graphError(503), graphError(503), graphError(503), graphError(503));
+    const response = await handler(pinpointEvent(3), lambdaContext());
+    expect(response[endpointId(2)].EventAttributes).toMatchObject({ status: 'parked', error_code: 'http_503', attempts: '4' });
+    const [call] = sqs.commandCalls(SendMessageBatchCommand);
+    expect(call.args[0].input.QueueUrl).toBe(PARKING_QUEUE_URL);
+    expect(call.args[0].input.Entries![0].MessageAttributes).toEqual({
+      permanent: { DataType: 'String', StringValue: 'false' }, errorCode: { DataType: 'String', StringValue: 'http_503' },
+    });
+    expect(parkedMessages()).toEqual([{
+      version: 1,
+      channel: 'whatsapp',
+      ids: {
+        applicationId: '3a9b1f4e6c764ba7b031e7183example', campaignId: '13978104ce5d6017c72552257example', treatmentId: '0',
+        activityId: '575cb1929d5ba43e87e2478eeexample',
+      },
+      endpointId: endpointId(2),
+      channelType: 'CUSTOM',
+      recipient: phoneNumber(2),
+      message: expect.objectContaining({ type: 'template', template: expect.objectContaining({ name: 'order_unpaid' }) }),
+      permanent: false,
+      lastError: { code: 'http_503', reason: expect.stringContaining('HTTP 503') },
+      attempts: 4,
+      parkedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+    }]);
+  });
+
+  test('a queue that refuses part of a batch: refused-by-SQS entries are tried again, refused-for-our-fault ones are reported', async () => {
+    // GIVEN three transient failures; the queue refuses one for its own reason once, and one as a sender fault
+    for (const i of [0, 1, 2]) server.script(phoneNumber(i), ...Array(4).fill(graphError(503)));
+    let call = 0;
+    sqs.reset();
+    sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
+      call += 1;
+      const entries = input.Entries!;
+      const refuse = call === 1 ? entries.slice(0, 2) : [];
+      return {
+        Successful: entries.filter((e) => !refuse.includes(e)).map((e) => ({ Id: e.Id, MessageId: 'm', MD5OfMessageBody: 'x' })),
+        Failed: refuse.map((e, i) => ({ Id: e.Id, Code: i === 0 ? 'InternalError' : 'InvalidParameterValue', SenderFault: i === 1 })),
+      };
+    });
+    // WHEN the batch is handled
+    const response = await handler(pinpointEvent(3), lambdaContext());
+    // THEN the first was parked on the second try, the sender-fault one was not retried and is reported
+    expect(call).toBe(2);
+    expect(Object.values(response).map((r) => r.EventAttributes.status)).toEqual(['parked', 'failed', 'parked']);
+    expect(response[endpointId(1)].EventAttributes).toMatchObject({ retryable: 'true', reason: expect.stringContaining('not parked') });
+    const emf = jsonLines().find((line) => '_aws' in line);
+    expect(emf).toMatchObject({ Parked: 2, ParkingFailed: 1, Failed: 1 });
+    expect(jsonLines().some((line) => line.level === 'ERROR' && String(line.message).startsWith('Could not park'))).toBe(true);
+  });
+
+  test('an unreachable parking queue fails loudly: error log, ParkingFailed metric, endpoints failed and retryable', async () => {
+    for (const i of [0, 1]) server.script(phoneNumber(i), ...Array(4).fill(graphError(503)));
+    sqs.reset();
+    sqs.on(SendMessageBatchCommand).rejects(Object.assign(new Error('no route'), { name: 'QueueDoesNotExist' }));
+    const response = await handler(pinpointEvent(3), lambdaContext());
+    expect(Object.values(response).map((r) => r.EventAttributes.status)).toEqual(['failed', 'failed', 'delivered']);
+    expect(response[endpointId(0)].EventAttributes.reason).toContain('parking queue unreachable: QueueDoesNotExist');
+    expect(jsonLines().find((line) => '_aws' in line)).toMatchObject({ ParkingFailed: 2, Parked: 0 });
+    expect(jsonLines().find((line) => line.level === 'ERROR')).toMatchObject({ endpoints: [endpointId(0), endpointId(1)] });
   });
 
   test('publishes one EMF line per invocation with the outcome counts and the channel-type counts', async () => {

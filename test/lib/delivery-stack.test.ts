@@ -53,6 +53,7 @@ describe('DeliveryStack with the default configuration', () => {
       Environment: {
         Variables: Match.objectEquals({
           TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^ProviderToken') },
+          PARKING_QUEUE_URL: { Ref: Match.stringLikeRegexp('^ParkingQueue') },
           MAX_CONCURRENCY: '50',
           GRAPH_API_VERSION: 'v25.0',
           GRAPH_API_BASE_URL: 'https://graph.facebook.com',
@@ -62,6 +63,28 @@ describe('DeliveryStack with the default configuration', () => {
         }),
       },
     });
+  });
+
+  test('the parking queue is encrypted, refuses plain HTTP and keeps messages 14 days', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        })]),
+      },
+    });
+  });
+
+  test('the role may only send messages to the parking queue', () => {
+    const sqsStatements = statements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
+    expect(sqsStatements).toEqual([
+      expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ParkingQueue/), 'Arn'] } }),
+    ]);
   });
 
   test('the log group has a retention', () => {

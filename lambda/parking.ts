@@ -1,0 +1,97 @@
+/**
+ * The parking queue: endpoints whose delivery failed are kept with everything needed to send them
+ * again (the rendered message, the recipient, the campaign's ids and the last error), so that
+ * nothing is lost and an operator can redrive them. Permanent failures are parked too, flagged, for
+ * inspection.
+ */
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { CampaignIds } from './event';
+import type { JsonObject } from './providers/provider';
+
+export const PARKED_DELIVERY_VERSION = 1;
+
+export interface ParkedDelivery {
+  readonly version: typeof PARKED_DELIVERY_VERSION;
+  /** The provider that failed, e.g. `whatsapp`; the redrive sends through the same one. */
+  readonly channel: string;
+  readonly ids: CampaignIds;
+  readonly endpointId: string;
+  readonly channelType?: string;
+  readonly recipient: string;
+  readonly message: JsonObject;
+  /** A permanent failure is parked for inspection only; the redrive leaves it unless asked. */
+  readonly permanent: boolean;
+  readonly lastError: { readonly code: string; readonly reason: string };
+  readonly attempts: number;
+  readonly parkedAt: string;
+}
+
+export interface ParkingReport {
+  readonly parked: ReadonlySet<string>;
+  /** Endpoint id to why it could not be parked. */
+  readonly notParked: ReadonlyMap<string, string>;
+}
+
+export interface ParkingLot {
+  park(items: readonly ParkedDelivery[]): Promise<ParkingReport>;
+}
+
+/** SendMessageBatch takes at most 10 entries. */
+const SQS_BATCH_SIZE = 10;
+
+export class SqsParkingLot implements ParkingLot {
+  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+
+  async park(items: readonly ParkedDelivery[]): Promise<ParkingReport> {
+    const parked = new Set<string>();
+    const notParked = new Map<string, string>();
+    const chunks: ParkedDelivery[][] = [];
+    for (let i = 0; i < items.length; i += SQS_BATCH_SIZE) chunks.push(items.slice(i, i + SQS_BATCH_SIZE));
+    await Promise.all(chunks.map(async (chunk) => {
+      // Entries the queue refused for a reason of its own (not ours) get one more try.
+      let pending = chunk;
+      for (let attempt = 1; attempt <= 2 && pending.length > 0; attempt += 1) {
+        const refused = await this.sendBatch(pending, parked, notParked);
+        pending = refused;
+      }
+    }));
+    return { parked, notParked };
+  }
+
+  /** Sends one batch; returns the entries worth another try. */
+  private async sendBatch(chunk: readonly ParkedDelivery[], parked: Set<string>, notParked: Map<string, string>): Promise<ParkedDelivery[]> {
+    let response;
+    try {
+      response = await this.client.send(new SendMessageBatchCommand({
+        QueueUrl: this.queueUrl,
+        Entries: chunk.map((item, index) => ({
+          Id: `e${index}`,
+          MessageBody: JSON.stringify(item),
+          MessageAttributes: {
+            permanent: { DataType: 'String', StringValue: String(item.permanent) },
+            errorCode: { DataType: 'String', StringValue: item.lastError.code },
+          },
+        })),
+      }));
+    } catch (error) {
+      const reason = `parking queue unreachable: ${(error as Error).name}`;
+      for (const item of chunk) notParked.set(item.endpointId, reason);
+      return [];
+    }
+    const retry: ParkedDelivery[] = [];
+    for (const entry of response.Successful ?? []) {
+      const item = chunk[Number(entry.Id?.slice(1))];
+      if (item) {
+        parked.add(item.endpointId);
+        notParked.delete(item.endpointId);
+      }
+    }
+    for (const entry of response.Failed ?? []) {
+      const item = chunk[Number(entry.Id?.slice(1))];
+      if (!item) continue;
+      notParked.set(item.endpointId, `parking queue refused the message: ${entry.Code ?? 'unknown'}`);
+      if (!entry.SenderFault) retry.push(item);
+    }
+    return retry;
+  }
+}

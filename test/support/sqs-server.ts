@@ -1,0 +1,123 @@
+/**
+ * A stand-in for one SQS queue on 127.0.0.1, speaking the AWS JSON 1.0 protocol the SDK uses
+ * (SendMessageBatch, ReceiveMessage, DeleteMessage, ChangeMessageVisibility, GetQueueAttributes),
+ * with receive counts and visibility timeouts like the real queue. Reached through
+ * AWS_ENDPOINT_URL_SQS from code that runs outside jest's module mocks.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface StoredMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly attributes: Record<string, { DataType: string; StringValue?: string }>;
+  receiptHandle?: string;
+  invisibleUntil: number;
+  receiveCount: number;
+}
+
+export class SqsServer {
+  readonly messages: StoredMessage[] = [];
+  /** Operations received, in order. */
+  readonly operations: string[] = [];
+  /** Makes the next SendMessageBatch calls refuse the entries whose index is listed, once each call. */
+  refuseNextBatches: { index: number; senderFault: boolean }[][] = [];
+  private readonly server: http.Server;
+
+  private constructor() {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const operation = String(req.headers['x-amz-target'] ?? '').replace('AmazonSQS.', '');
+        this.operations.push(operation);
+        const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+        const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(body));
+        try {
+          reply(200, this.handle(operation, input));
+        } catch (error) {
+          reply(400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: (error as Error).message });
+        }
+      });
+    });
+  }
+
+  static async start(): Promise<SqsServer> {
+    const server = new SqsServer();
+    await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
+    return server;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  get queueUrl(): string {
+    return `${this.endpoint}/111122223333/parking`;
+  }
+
+  bodies<T = Record<string, unknown>>(): T[] {
+    return this.messages.map((m) => JSON.parse(m.body));
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(operation: string, input: any): unknown {
+    const now = Date.now();
+    switch (operation) {
+      case 'SendMessageBatch': {
+        const refuse = this.refuseNextBatches.shift() ?? [];
+        const successful: unknown[] = [];
+        const failed: unknown[] = [];
+        input.Entries.forEach((entry: any, index: number) => {
+          const refusal = refuse.find((r) => r.index === index);
+          if (refusal) {
+            failed.push({ Id: entry.Id, Code: refusal.senderFault ? 'InvalidParameterValue' : 'InternalError', SenderFault: refusal.senderFault });
+            return;
+          }
+          const message: StoredMessage = {
+            messageId: randomUUID(), body: entry.MessageBody, attributes: entry.MessageAttributes ?? {}, invisibleUntil: 0, receiveCount: 0,
+          };
+          this.messages.push(message);
+          successful.push({ Id: entry.Id, MessageId: message.messageId, MD5OfMessageBody: createHash('md5').update(entry.MessageBody).digest('hex') });
+        });
+        return { Successful: successful, Failed: failed };
+      }
+      case 'ReceiveMessage': {
+        const visible = this.messages.filter((m) => m.invisibleUntil <= now).slice(0, input.MaxNumberOfMessages ?? 1);
+        for (const message of visible) {
+          message.receiptHandle = randomUUID();
+          message.invisibleUntil = now + 1000 * (input.VisibilityTimeout ?? 30);
+          message.receiveCount += 1;
+        }
+        return {
+          Messages: visible.map((m) => ({
+            MessageId: m.messageId, ReceiptHandle: m.receiptHandle, Body: m.body,
+            MD5OfBody: createHash('md5').update(m.body).digest('hex'), MessageAttributes: m.attributes,
+            Attributes: { ApproximateReceiveCount: String(m.receiveCount) },
+          })),
+        };
+      }
+      case 'DeleteMessage': {
+        const index = this.messages.findIndex((m) => m.receiptHandle === input.ReceiptHandle);
+        if (index < 0) throw new Error('ReceiptHandleIsInvalid');
+        this.messages.splice(index, 1);
+        return {};
+      }
+      case 'ChangeMessageVisibility': {
+        const message = this.messages.find((m) => m.receiptHandle === input.ReceiptHandle);
+        if (!message) throw new Error('ReceiptHandleIsInvalid');
+        message.invisibleUntil = now + 1000 * input.VisibilityTimeout;
+        return {};
+      }
+      case 'GetQueueAttributes':
+        return { Attributes: { ApproximateNumberOfMessages: String(this.messages.filter((m) => m.invisibleUntil <= now).length) } };
+      default:
+        throw new Error(`unsupported operation ${operation}`);
+    }
+  }
+}
