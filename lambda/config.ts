@@ -14,6 +14,8 @@ export interface DeliveryConfig {
   readonly concurrency: number;
   readonly requestTimeoutMs: number;
   readonly maxAttempts: number;
+  /** Report each endpoint's outcome to Pinpoint with PutEvents. Off when no Pinpoint project is configured. */
+  readonly reportToPinpoint: boolean;
 }
 
 /** The function is not configured to send. Nothing was sent. */
@@ -53,6 +55,7 @@ export function loadDeliveryConfig(env: NodeJS.ProcessEnv): DeliveryConfig {
     concurrency: integer('MAX_CONCURRENCY', DEFAULT_SETTINGS.concurrency, 1, MAX_ENDPOINTS),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', DEFAULT_SETTINGS.requestTimeoutMs, 100, 14000),
     maxAttempts: integer('MAX_ATTEMPTS', DEFAULT_SETTINGS.retry.maxAttempts, 1, 10),
+    reportToPinpoint: optional('REPORT_TO_PINPOINT', 'false', /^(true|false)$/, 'true or false') === 'true',
   };
   if (problems.length > 0) throw new ConfigurationError(problems);
   return config;

@@ -7,6 +7,7 @@ import { renderMessage, unsupportedPlaceholders } from './message';
 import type { ParkedDelivery, ParkingLot, ParkingReport } from './parking';
 import { PARKED_DELIVERY_VERSION } from './parking';
 import type { ChannelProvider, EndpointDefinition, JsonObject, SendFailure } from './providers/provider';
+import type { OutcomeReporter } from './reporting';
 import { backoffDelay, Clock, DEFAULT_RETRY_POLICY, fitsBeforeDeadline, RetryPolicy } from './retry';
 import type { TokenSource } from './token';
 
@@ -42,6 +43,8 @@ export interface BatchSummary {
   readonly parked: number;
   /** Failed endpoints the parking queue did not take. Any is an alarm: they can only be resent by hand. */
   readonly parkingFailed: number;
+  /** Endpoints whose outcome could not be reported to Pinpoint (0 when reporting is off). */
+  readonly reportFailed: number;
   /** Requests repeated after a transient failure. */
   readonly retried: number;
   /** Answers in which the provider asked to slow down. */
@@ -80,6 +83,8 @@ export interface DeliverySettings {
   readonly retry: RetryPolicy;
   /** Larger events are rejected whole. */
   readonly maxEndpoints: number;
+  /** Upper bound for parking the failures and for reporting the outcomes, each; both come after the sends. */
+  readonly settleTimeoutMs: number;
 }
 
 export const DEFAULT_SETTINGS: DeliverySettings = {
@@ -87,6 +92,7 @@ export const DEFAULT_SETTINGS: DeliverySettings = {
   requestTimeoutMs: 5000,
   retry: DEFAULT_RETRY_POLICY,
   maxEndpoints: MAX_ENDPOINTS,
+  settleTimeoutMs: 1000,
 };
 
 export interface DeliveryDeps {
@@ -105,6 +111,12 @@ export interface DeliveryDeps {
    * @default - none: failures are reported only (used by the redrive, which leaves them in the queue)
    */
   readonly parking?: ParkingLot;
+  /**
+   * Where outcomes are reported.
+   *
+   * @default - none: outcomes are only returned and logged
+   */
+  readonly reporter?: OutcomeReporter;
 }
 
 /** An endpoint that passed every check, with its message built: ready to send. */
@@ -128,7 +140,8 @@ export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps): Promi
   if (!parsed.ok) {
     deps.logger.error(`Rejected the event: ${parsed.problem}`, { endpoints: parsed.endpointIds.length });
     const results = parsed.endpointIds.map((endpointId) => failed(endpointId, undefined, 'invalid_event', parsed.problem, false));
-    return finish(parsed.ids, results, NO_SENDS, channelTypes, deps, parsed.problem);
+    const reportFailed = await report(parsed.ids, results, deps);
+    return finish(parsed.ids, results, { ...NO_SENDS, reportFailed }, channelTypes, deps, parsed.problem);
   }
   const { ids, message, endpoints } = parsed.event;
 
@@ -138,7 +151,8 @@ export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps): Promi
     const problem = `Data ${messageProblem}`;
     deps.logger.error(`Rejected the event: ${problem}`, { endpoints: endpoints.length });
     const results = endpoints.map(([endpointId, value]) => failed(endpointId, asEndpoint(value)?.ChannelType, 'invalid_data', problem, false));
-    return finish(ids, results, NO_SENDS, channelTypes, deps, problem);
+    const reportFailed = await report(ids, results, deps);
+    return finish(ids, results, { ...NO_SENDS, reportFailed }, channelTypes, deps, problem);
   }
 
   const results = new Map<string, EndpointResult>();
@@ -154,7 +168,26 @@ export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps): Promi
 
   const ordered = endpoints.map(([endpointId]) => results.get(endpointId)!);
   const settled = await settle(ordered, ids, deps);
-  return finish(ids, settled.results, { ...sent.counters, parkingFailed: settled.parkingFailed }, channelTypes, deps);
+  const reportFailed = await report(ids, settled.results, deps);
+  return finish(ids, settled.results, { ...sent.counters, parkingFailed: settled.parkingFailed, reportFailed }, channelTypes, deps);
+}
+
+/** Reports the outcomes to Pinpoint; returns how many endpoints could not be reported. Never throws. */
+async function report(ids: CampaignIds, results: readonly EndpointResult[], deps: DeliveryDeps): Promise<number> {
+  if (!deps.reporter || results.length === 0) return 0;
+  const settings = deps.settings ?? DEFAULT_SETTINGS;
+  let outcome;
+  try {
+    outcome = await deps.reporter.report(ids, results, new Date(deps.clock.now()), AbortSignal.timeout(settings.settleTimeoutMs));
+  } catch (error) {
+    outcome = { reported: 0, failed: results.length, error: (error as Error).name };
+  }
+  if (outcome.failed > 0) {
+    deps.logger.warn('Could not report every outcome to Pinpoint; delivery is not affected', {
+      notReported: outcome.failed, reported: outcome.reported, error: outcome.error,
+    });
+  }
+  return outcome.failed;
 }
 
 export interface SendJobsResult {
@@ -200,7 +233,7 @@ async function settle(results: EndpointResult[], ids: CampaignIds, deps: Deliver
   }));
   let report: ParkingReport;
   try {
-    report = await deps.parking.park(items);
+    report = await deps.parking.park(items, AbortSignal.timeout((deps.settings ?? DEFAULT_SETTINGS).settleTimeoutMs));
   } catch (error) {
     const reason = `parking queue unreachable: ${(error as Error).name}`;
     report = { parked: new Set(), notParked: new Map(items.map((item) => [item.endpointId, reason])) };
@@ -373,8 +406,10 @@ function describeUnsupported(placeholders: string[]): string | undefined {
 
 const NO_SENDS = { retried: 0, throttled: 0, parkingFailed: 0 };
 
+interface BatchCounters { retried: number; throttled: number; parkingFailed: number; reportFailed: number }
+
 function finish(
-  ids: CampaignIds, results: EndpointResult[], counters: { retried: number; throttled: number; parkingFailed: number },
+  ids: CampaignIds, results: EndpointResult[], counters: BatchCounters,
   channelTypes: Record<ChannelTypeGroup, number>, deps: DeliveryDeps, eventProblem?: string,
 ): BatchOutcome {
   const count = (status: EndpointStatus) => results.filter((r) => r.status === status).length;
@@ -385,6 +420,7 @@ function finish(
     skipped: count('skipped'),
     parked: count('parked'),
     parkingFailed: counters.parkingFailed,
+    reportFailed: counters.reportFailed,
     retried: counters.retried,
     throttled: counters.throttled,
     channelTypes,

@@ -4,17 +4,22 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { ConfigurationError, DeliveryConfig, loadDeliveryConfig } from './config';
 import { BatchOutcome, deliverBatch, DEFAULT_SETTINGS } from './core';
 import { SqsParkingLot } from './parking';
+import { PinpointOutcomeReporter } from './reporting';
 import { WhatsAppProvider } from './providers/whatsapp';
 import { systemClock } from './retry';
 import { SecretsManagerTokenSource } from './token';
 
-/** Time kept back from the Lambda deadline to publish metrics and return the response. */
-const RESPONSE_MARGIN_MS = 500;
+/**
+ * Time kept back from the Lambda deadline after the last send: parking the failures and reporting the
+ * outcomes (each bounded by DEFAULT_SETTINGS.settleTimeoutMs), publishing metrics, returning.
+ */
+const RESPONSE_MARGIN_MS = 2 * DEFAULT_SETTINGS.settleTimeoutMs + 300;
 
 const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pinpoint-custom-channel' });
 const metrics = new Metrics({
@@ -27,17 +32,20 @@ interface Runtime {
   readonly provider: WhatsAppProvider;
   readonly tokens: SecretsManagerTokenSource;
   readonly parking: SqsParkingLot;
+  readonly reporter?: PinpointOutcomeReporter;
 }
 
 /** Built at cold start; a configuration problem is kept and reported by every invocation. */
 const runtime: Runtime | ConfigurationError = (() => {
   try {
     const config = loadDeliveryConfig(process.env);
+    const provider = new WhatsAppProvider(config.whatsApp);
     return {
       config,
-      provider: new WhatsAppProvider(config.whatsApp),
+      provider,
       tokens: new SecretsManagerTokenSource(config.tokenSecretArn, config.tokenCacheSeconds),
       parking: new SqsParkingLot(new SQSClient({}), config.parkingQueueUrl),
+      reporter: config.reportToPinpoint ? new PinpointOutcomeReporter(new PinpointClient({}), provider.channel) : undefined,
     };
   } catch (error) {
     if (error instanceof ConfigurationError) return error;
@@ -57,6 +65,7 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
       provider: runtime.provider,
       tokens: runtime.tokens,
       parking: runtime.parking,
+      reporter: runtime.reporter,
       clock: systemClock,
       deadline: startedAt + context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS,
       logger: withCampaignIds(event),
@@ -97,6 +106,7 @@ function recordMetrics({ summary }: BatchOutcome, durationMs: number): void {
   metrics.addMetric('Skipped', MetricUnit.Count, summary.skipped);
   metrics.addMetric('Parked', MetricUnit.Count, summary.parked);
   metrics.addMetric('ParkingFailed', MetricUnit.Count, summary.parkingFailed);
+  metrics.addMetric('ReportFailed', MetricUnit.Count, summary.reportFailed);
   metrics.addMetric('Retried', MetricUnit.Count, summary.retried);
   metrics.addMetric('Throttled', MetricUnit.Count, summary.throttled);
   metrics.addMetric('EndpointCount', MetricUnit.Count, summary.endpoints);

@@ -33,7 +33,7 @@ export interface ParkingReport {
 }
 
 export interface ParkingLot {
-  park(items: readonly ParkedDelivery[]): Promise<ParkingReport>;
+  park(items: readonly ParkedDelivery[], signal: AbortSignal): Promise<ParkingReport>;
 }
 
 /** SendMessageBatch takes at most 10 entries. */
@@ -42,7 +42,7 @@ const SQS_BATCH_SIZE = 10;
 export class SqsParkingLot implements ParkingLot {
   constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
 
-  async park(items: readonly ParkedDelivery[]): Promise<ParkingReport> {
+  async park(items: readonly ParkedDelivery[], signal: AbortSignal): Promise<ParkingReport> {
     const parked = new Set<string>();
     const notParked = new Map<string, string>();
     const chunks: ParkedDelivery[][] = [];
@@ -51,7 +51,7 @@ export class SqsParkingLot implements ParkingLot {
       // Entries the queue refused for a reason of its own (not ours) get one more try.
       let pending = chunk;
       for (let attempt = 1; attempt <= 2 && pending.length > 0; attempt += 1) {
-        const refused = await this.sendBatch(pending, parked, notParked);
+        const refused = await this.sendBatch(pending, parked, notParked, signal);
         pending = refused;
       }
     }));
@@ -59,7 +59,9 @@ export class SqsParkingLot implements ParkingLot {
   }
 
   /** Sends one batch; returns the entries worth another try. */
-  private async sendBatch(chunk: readonly ParkedDelivery[], parked: Set<string>, notParked: Map<string, string>): Promise<ParkedDelivery[]> {
+  private async sendBatch(
+    chunk: readonly ParkedDelivery[], parked: Set<string>, notParked: Map<string, string>, signal: AbortSignal,
+  ): Promise<ParkedDelivery[]> {
     let response;
     try {
       response = await this.client.send(new SendMessageBatchCommand({
@@ -72,7 +74,7 @@ export class SqsParkingLot implements ParkingLot {
             errorCode: { DataType: 'String', StringValue: item.lastError.code },
           },
         })),
-      }));
+      }), { abortSignal: signal });
     } catch (error) {
       const reason = `parking queue unreachable: ${(error as Error).name}`;
       for (const item of chunk) notParked.set(item.endpointId, reason);

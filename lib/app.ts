@@ -17,10 +17,12 @@ export function addCustomChannelStacks(app: App, config: AppConfig): CustomChann
     whatsApp: config.whatsApp,
     logRetention: config.logRetention,
     delivery: config.delivery,
+    reportOutcomesToPinpoint: config.pinpoint !== undefined,
   });
   const campaign = config.pinpoint && new CampaignStack(app, `${config.stackNamePrefix}-Campaign`, {
     description: 'Pinpoint custom channel: project, invoke permission, sample segment and campaign',
     deliveryFunction: delivery.deliveryFunction,
+    deliveryRole: delivery.executionRole,
     pinpoint: config.pinpoint,
   });
   return { delivery, campaign };

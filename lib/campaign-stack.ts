@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as pinpoint from 'aws-cdk-lib/aws-pinpoint';
 import { Construct } from 'constructs';
@@ -9,6 +10,14 @@ import { acknowledgePinpointEndOfSupport } from './constructs/pinpoint-end-of-su
 export interface CampaignStackProps extends StackProps {
   /** The delivery function, usually from a DeliveryStack. Only its ARN crosses the stack boundary. */
   readonly deliveryFunction: IFunction;
+
+  /**
+   * The delivery function's role. When given, it may report outcomes to this project with
+   * `mobiletargeting:PutEvents`, and to nothing else.
+   *
+   * @default - no reporting permission
+   */
+  readonly deliveryRole?: iam.IRole;
 
   /** The Pinpoint project and sample campaign settings. */
   readonly pinpoint: PinpointConfig;
@@ -38,10 +47,28 @@ export class CampaignStack extends Stack {
       invokePermissionScope: props.pinpoint.invokePermissionScope,
     });
 
+    if (props.deliveryRole) this.grantOutcomeReporting(props.deliveryRole);
+
     new CfnOutput(this, 'ProjectId', { value: this.applicationId });
     new CfnOutput(this, 'SegmentId', { value: this.customChannel.segment.attrSegmentId });
     new CfnOutput(this, 'CampaignId', { value: this.customChannel.campaign.attrCampaignId });
     new CfnOutput(this, 'CampaignArn', { value: this.customChannel.campaign.attrArn });
+  }
+
+  /**
+   * Lets the delivery function record its outcomes as this project's events. AWS's references name
+   * the resource either as the project or as its events; both ARNs are this project's only.
+   */
+  private grantOutcomeReporting(role: iam.IRole): void {
+    const project = this.formatArn({ service: 'mobiletargeting', resource: 'apps', resourceName: this.applicationId });
+    new iam.Policy(this, 'ReportOutcomesPolicy', {
+      roles: [role],
+      statements: [new iam.PolicyStatement({
+        sid: 'ReportOutcomesToThisProject',
+        actions: ['mobiletargeting:PutEvents'],
+        resources: [project, `${project}/events`],
+      })],
+    });
   }
 
   private createProject(): string {

@@ -28,6 +28,14 @@ export interface DeliveryStackProps extends StackProps {
   readonly delivery?: DeliveryTuningConfig;
 
   /**
+   * Whether the function reports each endpoint's outcome to Pinpoint (PutEvents). The permission
+   * comes from the campaign stack, which knows the project, so this stack still stands alone.
+   *
+   * @default false
+   */
+  readonly reportOutcomesToPinpoint?: boolean;
+
+  /**
    * How long the function's logs are kept.
    *
    * @default logs.RetentionDays.ONE_MONTH
@@ -66,6 +74,7 @@ export class DeliveryStack extends Stack {
         POWERTOOLS_SERVICE_NAME: 'pinpoint-custom-channel',
         POWERTOOLS_METRICS_NAMESPACE: 'PinpointCustomChannel',
         MAX_CONCURRENCY: String(props.delivery?.concurrency ?? 50),
+        REPORT_TO_PINPOINT: String(props.reportOutcomesToPinpoint ?? false),
         GRAPH_API_VERSION: props.whatsApp.graphApiVersion,
         GRAPH_API_BASE_URL: props.whatsApp.graphApiBaseUrl,
         ...(props.whatsApp.phoneNumberId ? { WHATSAPP_PHONE_NUMBER_ID: props.whatsApp.phoneNumberId } : {}),

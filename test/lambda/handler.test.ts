@@ -1,3 +1,4 @@
+import { PinpointClient, PutEventsCommand, PutEventsCommandInput } from '@aws-sdk/client-pinpoint';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageBatchCommand, SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
@@ -17,6 +18,19 @@ const PARKING_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/park
 
 const secrets = mockClient(SecretsManagerClient);
 const sqs = mockClient(SQSClient);
+const pinpoint = mockClient(PinpointClient);
+
+/** Pinpoint accepts every event, answering per endpoint and event as its API does. */
+function pinpointAcceptsEverything(): void {
+  pinpoint.on(PutEventsCommand).callsFake((input: PutEventsCommandInput) => ({
+    EventsResponse: {
+      Results: Object.fromEntries(Object.entries(input.EventsRequest!.BatchItem!).map(([id, item]) => [id, {
+        EndpointItemResponse: { StatusCode: 202, Message: 'Accepted' },
+        EventsItemResponse: Object.fromEntries(Object.keys(item.Events!).map((eventId) => [eventId, { StatusCode: 202, Message: 'Accepted' }])),
+      }])),
+    },
+  }));
+}
 
 /** The queue accepts every entry, like SQS does when all is well. */
 function queueAcceptsEverything(): void {
@@ -57,6 +71,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'AKIDTESTONLY', AWS_SECRET_ACCESS_KEY: 'test-only', AWS_EC2_METADATA_DISABLED: 'true',
     TOKEN_SECRET_ARN: SECRET_ARN,
     PARKING_QUEUE_URL,
+    REPORT_TO_PINPOINT: 'true',
     WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
     GRAPH_API_VERSION: 'v25.0',
     GRAPH_API_BASE_URL: server.baseUrl,
@@ -85,6 +100,8 @@ beforeEach(() => {
   output = [];
   sqs.reset();
   queueAcceptsEverything();
+  pinpoint.reset();
+  pinpointAcceptsEverything();
   secrets.reset();
   secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: JSON.stringify({ accessToken: TOKEN }) });
 });
@@ -263,6 +280,57 @@ describe('handler against a local Graph API', () => {
     expect(response[endpointId(0)].EventAttributes.reason).toContain('parking queue unreachable: QueueDoesNotExist');
     expect(jsonLines().find((line) => '_aws' in line)).toMatchObject({ ParkingFailed: 2, Parked: 0 });
     expect(jsonLines().find((line) => line.level === 'ERROR')).toMatchObject({ endpoints: [endpointId(0), endpointId(1)] });
+  });
+
+  test('reports every endpoint\'s outcome to Pinpoint in one PutEvents call, with the campaign ids', async () => {
+    // GIVEN one permanent failure, one transient failure that gets parked, and one opted-out endpoint
+    server.script(phoneNumber(1), graphError(400, 131026));
+    server.script(phoneNumber(2), ...Array(4).fill(graphError(503)));
+    const event = pinpointEvent(3, { endpoints: { optedOut: endpoint(9, { OptOut: 'ALL' }) } });
+    // WHEN handled
+    await handler(event, lambdaContext());
+    // THEN one call, to the event's project, with one custom event per endpoint
+    const calls = pinpoint.commandCalls(PutEventsCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0].args[0].input;
+    expect(input.ApplicationId).toBe('3a9b1f4e6c764ba7b031e7183example');
+    const events = Object.fromEntries(Object.entries(input.EventsRequest!.BatchItem!).map(([id, item]) => [id, item.Events!.outcome]));
+    expect(Object.keys(events)).toEqual([endpointId(0), endpointId(1), endpointId(2), 'optedOut']);
+    expect(events[endpointId(0)]).toEqual({
+      EventType: 'custom_channel.delivered',
+      Timestamp: expect.stringMatching(/^\d{4}-/),
+      Attributes: {
+        channel: 'whatsapp', status: 'delivered', campaign_id: '13978104ce5d6017c72552257example', treatment_id: '0',
+        activity_id: '575cb1929d5ba43e87e2478eeexample', message_id: expect.stringMatching(/^wamid\./), attempts: '1',
+      },
+    });
+    expect(events[endpointId(1)]).toMatchObject({ EventType: 'custom_channel.failed', Attributes: { error_code: '131026' } });
+    expect(events[endpointId(2)]).toMatchObject({ EventType: 'custom_channel.parked', Attributes: { error_code: 'http_503' } });
+    expect(events.optedOut).toMatchObject({ EventType: 'custom_channel.skipped', Attributes: { reason: 'opted_out' } });
+    expect(JSON.stringify(input)).not.toContain(phoneNumber(1));
+  });
+
+  test('a failing PutEvents is logged and counted, and never fails the delivery', async () => {
+    pinpoint.reset();
+    pinpoint.on(PutEventsCommand).rejects(Object.assign(new Error('denied'), { name: 'ForbiddenException' }));
+    const response = await handler(pinpointEvent(3), lambdaContext());
+    expect(Object.values(response).map((r) => r.EventAttributes.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(jsonLines().find((line) => line.level === 'WARN')).toMatchObject({
+      message: 'Could not report every outcome to Pinpoint; delivery is not affected', notReported: 3, error: 'ForbiddenException',
+    });
+    expect(jsonLines().find((line) => '_aws' in line)).toMatchObject({ ReportFailed: 3, Delivered: 3 });
+  });
+
+  test('events Pinpoint refuses one by one are counted as not reported', async () => {
+    pinpoint.reset();
+    pinpoint.on(PutEventsCommand).resolves({
+      EventsResponse: { Results: {
+        [endpointId(0)]: { EventsItemResponse: { outcome: { StatusCode: 202 } } },
+        [endpointId(1)]: { EventsItemResponse: { outcome: { StatusCode: 400, Message: 'bad attribute' } } },
+      } },
+    });
+    await handler(pinpointEvent(2), lambdaContext());
+    expect(jsonLines().find((line) => '_aws' in line)).toMatchObject({ ReportFailed: 1 });
   });
 
   test('publishes one EMF line per invocation with the outcome counts and the channel-type counts', async () => {

@@ -71,6 +71,22 @@ describe('CampaignStack with the default configuration', () => {
     expect(data).toEqual({ type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } });
   });
 
+  test('the delivery role may report outcomes with PutEvents to this project only', () => {
+    const project = (suffix: string) => ({
+      'Fn::Join': ['', [
+        'arn:', { Ref: 'AWS::Partition' }, ':mobiletargeting:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' },
+        ':apps/', { Ref: logicalId('AWS::Pinpoint::App') }, ...(suffix ? [suffix] : []),
+      ]],
+    });
+    template.resourceCountIs('AWS::IAM::Policy', 1);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [{ Sid: 'ReportOutcomesToThisProject', Effect: 'Allow', Action: 'mobiletargeting:PutEvents', Resource: [project('/events'), project('')] }],
+      },
+      Roles: [Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'PinpointCustomChannel-Delivery' }) })],
+    });
+  });
+
   test('outputs the campaign id and ARN from GetAtt, not Ref', () => {
     const campaignId = logicalId('AWS::Pinpoint::Campaign');
     template.hasOutput('CampaignId', { Value: { 'Fn::GetAtt': [campaignId, 'CampaignId'] } });
@@ -141,6 +157,13 @@ describe('pinpointEnabled=false', () => {
     const assembly = app.synth();
     expect(assembly.stacks.map((s) => s.stackName)).toEqual(['PinpointCustomChannel-Delivery']);
     expect(JSON.stringify(assembly.stacks[0].template)).not.toContain('AWS::Pinpoint::');
+  });
+
+  test('turns outcome reporting off in the function', () => {
+    const { delivery } = buildApp({ pinpointEnabled: 'false' });
+    Template.fromStack(delivery).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REPORT_TO_PINPOINT: 'false' }) },
+    });
   });
 });
 

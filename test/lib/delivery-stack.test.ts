@@ -55,6 +55,7 @@ describe('DeliveryStack with the default configuration', () => {
           TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^ProviderToken') },
           PARKING_QUEUE_URL: { Ref: Match.stringLikeRegexp('^ParkingQueue') },
           MAX_CONCURRENCY: '50',
+          REPORT_TO_PINPOINT: 'true',
           GRAPH_API_VERSION: 'v25.0',
           GRAPH_API_BASE_URL: 'https://graph.facebook.com',
           POWERTOOLS_SERVICE_NAME: Match.anyValue(),
