@@ -17,6 +17,7 @@ export function addCustomChannelStacks(app: App, config: AppConfig): CustomChann
     whatsApp: config.whatsApp,
     logRetention: config.logRetention,
     delivery: config.delivery,
+    alarms: config.alarms,
     reportOutcomesToPinpoint: config.pinpoint !== undefined,
   });
   const campaign = config.pinpoint && new CampaignStack(app, `${config.stackNamePrefix}-Campaign`, {

@@ -39,6 +39,13 @@ export interface DeliveryTuningConfig {
   readonly concurrency: number;
 }
 
+export interface AlarmsConfig {
+  /** Email told when an alarm goes off; undefined for no notifications. */
+  readonly email?: string;
+  /** Failed deliveries in 5 minutes that raise the alarm. */
+  readonly failedDeliveriesThreshold: number;
+}
+
 export interface WhatsAppConfig {
   /** Undefined until the user sets it; the function then refuses to send, naming the missing variable. */
   readonly phoneNumberId?: string;
@@ -71,6 +78,7 @@ export interface AppConfig {
   readonly whatsApp: WhatsAppConfig;
   readonly logRetention: RetentionDays;
   readonly delivery: DeliveryTuningConfig;
+  readonly alarms: AlarmsConfig;
   /** Undefined when `pinpointEnabled` is false: only the delivery stack is synthesized. */
   readonly pinpoint?: PinpointConfig;
 }
@@ -91,6 +99,7 @@ const KMS_KEY_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:kms:[a-z]{2}(-[a-z]+)+-\
 const PINPOINT_PROJECT_ID = /^[0-9a-f]{32}$/;
 const STACK_NAME_PREFIX = /^[A-Za-z][A-Za-z0-9-]{0,100}$/;
 const PHONE_NUMBER_ID = /^\d{5,20}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const GRAPH_API_VERSION = /^v\d+\.\d+$/;
 const ISO_8601_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 const IMMEDIATE_OR_ISO_8601_TIME = new RegExp(`^IMMEDIATE$|${ISO_8601_TIME.source}`);
@@ -115,6 +124,10 @@ export function parseConfig(lookup: ContextLookup): AppConfig {
     },
     logRetention: readLogRetention(lookup, 'logRetentionDays', RetentionDays.ONE_MONTH),
     delivery: { concurrency: readInteger(lookup, 'deliveryConcurrency', 50, 1, 50) },
+    alarms: {
+      email: readOptionalString(lookup, 'alarmEmail', EMAIL, 'an email address such as ops@example.com'),
+      failedDeliveriesThreshold: readInteger(lookup, 'failedDeliveriesAlarmThreshold', 5, 1, 100000),
+    },
     pinpoint: pinpointEnabled ? parsePinpointConfig(lookup) : undefined,
   };
 }

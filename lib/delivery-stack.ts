@@ -6,8 +6,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { DeliveryTuningConfig, TokenSecretConfig, WhatsAppConfig } from './config';
+import type { AlarmsConfig, DeliveryTuningConfig, TokenSecretConfig, WhatsAppConfig } from './config';
 import { CustomChannelFunction } from './constructs/custom-channel-function';
+import { DeliveryAlarms } from './constructs/delivery-alarms';
+
+/** The function publishes its EMF metrics under these; the alarms read them. */
+export const SERVICE_NAME = 'pinpoint-custom-channel';
+export const METRICS_NAMESPACE = 'PinpointCustomChannel';
 
 export interface DeliveryStackProps extends StackProps {
   /**
@@ -34,6 +39,13 @@ export interface DeliveryStackProps extends StackProps {
    * @default false
    */
   readonly reportOutcomesToPinpoint?: boolean;
+
+  /**
+   * Alarm settings.
+   *
+   * @default - alarms without notifications, 5 failed deliveries in 5 minutes
+   */
+  readonly alarms?: AlarmsConfig;
 
   /**
    * How long the function's logs are kept.
@@ -71,8 +83,8 @@ export class DeliveryStack extends Stack {
       tokenEncryptionKey: encryptionKey,
       logRetention: props.logRetention,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'pinpoint-custom-channel',
-        POWERTOOLS_METRICS_NAMESPACE: 'PinpointCustomChannel',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         MAX_CONCURRENCY: String(props.delivery?.concurrency ?? 50),
         REPORT_TO_PINPOINT: String(props.reportOutcomesToPinpoint ?? false),
         GRAPH_API_VERSION: props.whatsApp.graphApiVersion,
@@ -82,6 +94,15 @@ export class DeliveryStack extends Stack {
     });
     this.deliveryFunction = delivery.function;
     this.executionRole = delivery.role;
+
+    new DeliveryAlarms(this, 'Alarms', {
+      function: delivery.function,
+      parkingQueue: this.parkingQueue,
+      metricsNamespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME,
+      failedDeliveriesThreshold: props.alarms?.failedDeliveriesThreshold,
+      notificationEmail: props.alarms?.email,
+    });
 
     new CfnOutput(this, 'TokenSecretArn', {
       value: this.tokenSecret.secretArn,

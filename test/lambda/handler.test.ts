@@ -4,6 +4,7 @@ import { SendMessageBatchCommand, SendMessageBatchCommandInput, SQSClient } from
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type * as HandlerModule from '../../lambda/handler';
+import { SERVICE_NAME } from '../../lib/delivery-stack';
 import { endpoint, endpointId, phoneNumber, pinpointEvent } from '../support/events';
 import { graphError, GraphApiServer } from '../support/graph-api-server';
 
@@ -341,8 +342,10 @@ describe('handler against a local Graph API', () => {
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({
       Delivered: 2, Failed: 1, Skipped: 1, Retried: 1, Throttled: 1, EndpointCount: 4, CustomCount: 3, SMSCount: 1, EmailCount: 0, PushCount: 0,
-      _aws: { CloudWatchMetrics: [expect.objectContaining({ Namespace: 'PinpointCustomChannelTest' })] },
+      _aws: { CloudWatchMetrics: [expect.objectContaining({ Namespace: 'PinpointCustomChannelTest', Dimensions: [['service']] })] },
     });
+    // The stack's alarms read the metrics under this service dimension.
+    expect(emf[0].service).toBe(SERVICE_NAME);
   });
 });
 

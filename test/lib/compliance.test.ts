@@ -27,6 +27,7 @@ const CONFIGURATIONS: [string, Record<string, unknown>][] = [
     pinpointProjectId: '0123456789abcdef0123456789abcdef',
   }],
   ['the campaign-scoped permission', { invokePermissionScope: 'campaign' }],
+  ['alarm notifications by email', { alarmEmail: 'ops@example.com' }],
   ['no Pinpoint resources', { pinpointEnabled: false }],
 ];
 

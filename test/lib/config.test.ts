@@ -28,6 +28,7 @@ describe('parseConfig', () => {
       whatsApp: { phoneNumberId: undefined, graphApiVersion: 'v25.0', graphApiBaseUrl: 'https://graph.facebook.com' },
       logRetention: RetentionDays.ONE_MONTH,
       delivery: { concurrency: 50 },
+      alarms: { email: undefined, failedDeliveriesThreshold: 5 },
       pinpoint: {
         existingProjectId: undefined,
         endpointTypes: ['CUSTOM'],
@@ -77,6 +78,8 @@ describe('parseConfig', () => {
     [{ complianceChecks: 'on' }, 'complianceChecks', 'true or false'],
     [{ logRetentionDays: 10 }, 'logRetentionDays', 'retention in days'],
     [{ deliveryConcurrency: 0 }, 'deliveryConcurrency', 'from 1 to 50'],
+    [{ alarmEmail: 'ops at example' }, 'alarmEmail', 'email address'],
+    [{ failedDeliveriesAlarmThreshold: 0 }, 'failedDeliveriesAlarmThreshold', 'whole number from 1'],
     [{ deliveryConcurrency: '51' }, 'deliveryConcurrency', 'from 1 to 50'],
     [{ deliveryConcurrency: 2.5 }, 'deliveryConcurrency', 'whole number'],
     [{ campaignFrequency: 'YEARLY' }, 'campaignFrequency', 'ONCE, HOURLY'],

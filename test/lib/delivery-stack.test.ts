@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/delivery-stack';
 import { buildApp, normalisedTemplate } from '../helpers';
 import { synthesizedBundleDir } from '../support/bundled-function';
 
@@ -133,6 +134,71 @@ describe('DeliveryStack with the default configuration', () => {
 
   test('references no Pinpoint resource, so it stands alone', () => {
     expect(JSON.stringify(template.toJSON())).not.toMatch(/Pinpoint::|mobiletargeting/);
+  });
+});
+
+describe('DeliveryStack alarms', () => {
+  // GIVEN the default configuration; WHEN synthesized
+  const template = Template.fromStack(buildApp().delivery);
+  const alarm = (metric: Record<string, unknown>, threshold: number) => template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    ...metric, Threshold: threshold, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', EvaluationPeriods: 1,
+  });
+  const functionDimension = [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^DeliveryFunction') } }];
+
+  test('alarm on function errors, throttles, and a duration near Pinpoint\'s 15-second wait', () => {
+    alarm({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Dimensions: functionDimension }, 1);
+    alarm({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Statistic: 'Sum', Dimensions: functionDimension }, 1);
+    alarm({ Namespace: 'AWS/Lambda', MetricName: 'Duration', Statistic: 'Maximum', Dimensions: functionDimension }, 12_000);
+  });
+
+  test('alarm on parked messages older than an hour', () => {
+    alarm({
+      Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Statistic: 'Maximum',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ParkingQueue'), 'QueueName'] } }],
+    }, 3600);
+  });
+
+  test('alarm on the function\'s own Failed and ParkingFailed metrics, under the namespace and service it publishes with', () => {
+    const dimensions = [{ Name: 'service', Value: SERVICE_NAME }];
+    alarm({ Namespace: METRICS_NAMESPACE, MetricName: 'Failed', Statistic: 'Sum', Dimensions: dimensions }, 5);
+    alarm({ Namespace: METRICS_NAMESPACE, MetricName: 'ParkingFailed', Statistic: 'Sum', Dimensions: dimensions }, 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE }) },
+    });
+  });
+
+  test('without an alarm email there is no topic and no alarm action', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    for (const each of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) expect(each.Properties.AlarmActions).toBeUndefined();
+  });
+});
+
+describe('DeliveryStack alarms with an alarm email', () => {
+  // GIVEN an email address and a lower threshold; WHEN synthesized
+  const template = Template.fromStack(buildApp({ alarmEmail: 'ops@example.com', failedDeliveriesAlarmThreshold: '2' }).delivery);
+  const topicId = () => Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+
+  test('every alarm notifies one topic, which emails the address', () => {
+    for (const each of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(each.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
+    }
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId() } });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Failed', Threshold: 2 });
+  });
+
+  test('the topic is encrypted with a rotating key that CloudWatch of this account may use, and refuses plain HTTP', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('TopicKey'), 'Arn'] } });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([{
+        Sid: 'CloudWatchAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }]) },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
   });
 });
 

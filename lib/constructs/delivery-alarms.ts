@@ -1,0 +1,116 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface DeliveryAlarmsProps {
+  readonly function: lambda.IFunction;
+  readonly parkingQueue: sqs.IQueue;
+
+  /** Namespace and service name the function's EMF metrics are published under. */
+  readonly metricsNamespace: string;
+  readonly serviceName: string;
+
+  /**
+   * Failed deliveries in 5 minutes that raise the alarm. Some failures are normal (a number that is
+   * not on WhatsApp), so the default leaves room for a few.
+   *
+   * @default 5
+   */
+  readonly failedDeliveriesThreshold?: number;
+
+  /**
+   * Maximum duration that raises the alarm. Pinpoint stops waiting after 15 seconds.
+   *
+   * @default Duration.seconds(12)
+   */
+  readonly durationThreshold?: Duration;
+
+  /**
+   * Email address told when an alarm goes off, through an SNS topic.
+   *
+   * @default - no topic; the alarms only show in CloudWatch
+   */
+  readonly notificationEmail?: string;
+}
+
+/** The alarms an operator needs on the delivery side, optionally sent to an email address. */
+export class DeliveryAlarms extends Construct {
+  public readonly alarms: cloudwatch.Alarm[];
+  public readonly topic?: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: DeliveryAlarmsProps) {
+    super(scope, id);
+    const period = Duration.minutes(5);
+    const custom = (metricName: string) => new cloudwatch.Metric({
+      namespace: props.metricsNamespace,
+      metricName,
+      dimensionsMap: { service: props.serviceName },
+      statistic: cloudwatch.Stats.SUM,
+      period,
+    });
+    const alarm = (alarmId: string, description: string, metric: cloudwatch.IMetric, threshold: number) => new cloudwatch.Alarm(this, alarmId, {
+      alarmDescription: description,
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No invocations means nothing is wrong.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const durationThreshold = props.durationThreshold ?? Duration.seconds(12);
+    this.alarms = [
+      alarm('Errors', 'The delivery function threw: nothing of that batch was sent (configuration or token problem).',
+        props.function.metricErrors({ period, statistic: cloudwatch.Stats.SUM }), 1),
+      alarm('Throttles', 'Lambda throttled the delivery function: Pinpoint batches were refused.',
+        props.function.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }), 1),
+      alarm('Duration', `A batch took ${durationThreshold.toSeconds()} s or more; Pinpoint stops waiting at 15 s.`,
+        props.function.metricDuration({ period, statistic: cloudwatch.Stats.MAXIMUM }), durationThreshold.toMilliseconds()),
+      alarm('ParkedMessagesAge', 'Failed deliveries have waited in the parking queue for over an hour: run the redrive.',
+        props.parkingQueue.metricApproximateAgeOfOldestMessage({ period, statistic: cloudwatch.Stats.MAXIMUM }), 3600),
+      alarm('FailedDeliveries', 'Deliveries are failing (see the Failed metric and the function\'s logs).',
+        custom('Failed'), props.failedDeliveriesThreshold ?? 5),
+      alarm('ParkingFailed', 'Failed deliveries could not be parked: they can only be resent by hand from the logs.',
+        custom('ParkingFailed'), 1),
+    ];
+
+    if (props.notificationEmail) {
+      this.topic = this.createTopic(props.notificationEmail);
+      const notify = new actions.SnsAction(this.topic);
+      for (const each of this.alarms) each.addAlarmAction(notify);
+    }
+  }
+
+  /**
+   * CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key, so the topic gets
+   * its own key, which only CloudWatch (for this account) may use besides the account itself.
+   */
+  private createTopic(email: string): sns.ITopic {
+    const key = new kms.Key(this, 'TopicKey', {
+      description: 'Encrypts the delivery alarm topic; CloudWatch alarms may use it to publish.',
+      enableKeyRotation: true,
+    });
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'CloudWatchAlarmsPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+    }));
+    const topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true, displayName: 'Pinpoint custom channel alarms' });
+    const subscription = topic.addSubscription(new subscriptions.EmailSubscription(email));
+    Validations.of(subscription).acknowledge({
+      id: 'Serverless-SNSRedrivePolicy',
+      reason: 'The email is a notification of an alarm whose state CloudWatch keeps and shows; an email '
+        + 'SNS could not deliver loses no information, so a dead-letter queue would hold nothing of use.',
+    });
+    return topic;
+  }
+}
