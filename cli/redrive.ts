@@ -1,0 +1,221 @@
+/**
+ * npm run redrive -- --queue-url URL [--dry-run] [--max N] [--include-permanent]
+ *
+ * Sends parked deliveries again through the same core and provider code as the function, and
+ * deletes each message only once its endpoint was delivered. Permanent failures stay in the queue
+ * unless --include-permanent is given. Messages left in the queue are made visible again at the end.
+ */
+import { parseArgs } from 'node:util';
+import {
+  ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient,
+} from '@aws-sdk/client-sqs';
+import { DEFAULT_SETTINGS, type DeliveryJob, type DeliveryLogger, sendJobs } from '../lambda/core';
+import { isObject } from '../lambda/event';
+import { maskPhoneNumber, WhatsAppProvider } from '../lambda/providers/whatsapp';
+import type { ChannelProvider } from '../lambda/providers/provider';
+import { PARKED_DELIVERY_VERSION, type ParkedDelivery } from '../lambda/parking';
+import { systemClock } from '../lambda/retry';
+import { SecretsManagerTokenSource, type TokenSource } from '../lambda/token';
+
+export interface RedriveOptions {
+  readonly queueUrl: string;
+  readonly dryRun: boolean;
+  /** Stop after this many messages. */
+  readonly max: number;
+  readonly includePermanent: boolean;
+}
+
+export interface RedriveDeps {
+  readonly sqs: SQSClient;
+  readonly provider: ChannelProvider;
+  readonly tokens: TokenSource;
+  /** Progress and summary lines. */
+  readonly print: (line: string) => void;
+  readonly logger: DeliveryLogger;
+}
+
+export interface RedriveSummary {
+  readonly received: number;
+  readonly delivered: number;
+  readonly failed: number;
+  readonly permanentLeft: number;
+  readonly unreadable: number;
+  readonly dryRun: number;
+}
+
+/** How long a received message stays hidden from other consumers while it is resent. */
+const VISIBILITY_TIMEOUT_SECONDS = 120;
+const PROGRESS_EVERY = 50;
+
+export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Promise<RedriveSummary> {
+  const counts = { received: 0, delivered: 0, failed: 0, permanentLeft: 0, unreadable: 0, dryRun: 0 };
+  const seen = new Set<string>();
+  const leftInQueue: Message[] = [];
+  let lastProgress = 0;
+  let receivesWithNothingNew = 0;
+
+  while (counts.received < options.max) {
+    const { Messages: messages = [] } = await deps.sqs.send(new ReceiveMessageCommand({
+      QueueUrl: options.queueUrl,
+      MaxNumberOfMessages: Math.min(10, options.max - counts.received),
+      VisibilityTimeout: VISIBILITY_TIMEOUT_SECONDS,
+      WaitTimeSeconds: 1,
+    }));
+    // Nothing, or only messages this run has already seen (left in the queue, visible again after the
+    // timeout of a long run): after a few such answers in a row, every message has had its turn.
+    const fresh = messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
+    if (fresh.length === 0) {
+      receivesWithNothingNew += 1;
+      if (messages.length === 0 || receivesWithNothingNew >= 3) break;
+      continue;
+    }
+    receivesWithNothingNew = 0;
+    fresh.forEach((m) => seen.add(m.MessageId!));
+    counts.received += fresh.length;
+
+    const jobs: { job: DeliveryJob; message: Message }[] = [];
+    for (const message of fresh) {
+      const parked = parseParked(message.Body);
+      if (!parked) {
+        counts.unreadable += 1;
+        deps.print(`unreadable message ${message.MessageId} left in the queue`);
+        leftInQueue.push(message);
+      } else if (parked.permanent && !options.includePermanent) {
+        counts.permanentLeft += 1;
+        leftInQueue.push(message);
+      } else if (options.dryRun) {
+        counts.dryRun += 1;
+        deps.print(`would resend ${parked.endpointId} (${maskPhoneNumber(parked.recipient)}), last error ${parked.lastError.code}`);
+        leftInQueue.push(message);
+      } else {
+        jobs.push({ message, job: { endpointId: parked.endpointId, channelType: parked.channelType, recipient: parked.recipient, maskedRecipient: maskPhoneNumber(parked.recipient), message: parked.message } });
+      }
+    }
+
+    if (jobs.length > 0) {
+      const { results } = await sendJobs(jobs.map((j) => j.job), {
+        provider: deps.provider,
+        tokens: deps.tokens,
+        clock: systemClock,
+        deadline: Date.now() + (VISIBILITY_TIMEOUT_SECONDS - 20) * 1000,
+        logger: deps.logger,
+        settings: DEFAULT_SETTINGS,
+      });
+      for (const [index, result] of results.entries()) {
+        const { message } = jobs[index];
+        if (result.status === 'delivered') {
+          // Deleted only now that the provider accepted it: a crash before this line resends, never loses.
+          await deps.sqs.send(new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle }));
+          counts.delivered += 1;
+        } else {
+          counts.failed += 1;
+          deps.print(`failed again: ${result.endpointId} (${result.errorCode}: ${result.reason}); left in the queue`);
+          leftInQueue.push(message);
+        }
+      }
+    }
+
+    if (counts.received - lastProgress >= PROGRESS_EVERY) {
+      lastProgress = counts.received;
+      deps.print(`progress: ${counts.received} received, ${counts.delivered} delivered, ${counts.failed} failed`);
+    }
+  }
+
+  // Let other consumers (or the next run) see what this run left, without waiting out the timeout.
+  for (const message of leftInQueue) {
+    await deps.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }))
+      .catch(() => undefined);
+  }
+
+  deps.print(`redrive ${options.dryRun ? '(dry run) ' : ''}done: ${counts.received} received, ${counts.delivered} delivered and deleted, `
+    + `${counts.failed} failed again, ${counts.permanentLeft} permanent left, ${counts.unreadable} unreadable`
+    + `${options.dryRun ? `, ${counts.dryRun} would be resent` : ''}`);
+  return counts;
+}
+
+function parseParked(body: string | undefined): ParkedDelivery | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body ?? '');
+    if (!isObject(parsed) || parsed.version !== PARKED_DELIVERY_VERSION) return undefined;
+    if (typeof parsed.endpointId !== 'string' || typeof parsed.recipient !== 'string' || !isObject(parsed.message)) return undefined;
+    return parsed as unknown as ParkedDelivery;
+  } catch {
+    return undefined;
+  }
+}
+
+const USAGE = `Usage: npm run redrive -- --queue-url URL [--dry-run] [--max N] [--include-permanent]
+    [--token-secret-arn ARN] [--phone-number-id ID] [--graph-api-version v25.0] [--graph-api-base-url URL]
+
+Resends parked deliveries and deletes each one once it is delivered.
+The token secret ARN and phone number id default to TOKEN_SECRET_ARN and WHATSAPP_PHONE_NUMBER_ID;
+the stack outputs TokenSecretArn and ParkingQueueUrl give their values. AWS credentials and region
+come from the standard AWS environment.`;
+
+/** Parses the command line; throws a UsageError naming what is wrong. */
+export function parseRedriveArgs(argv: string[], env: NodeJS.ProcessEnv): RedriveOptions & {
+  tokenSecretArn: string; phoneNumberId: string; apiVersion: string; baseUrl: string;
+} {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'queue-url': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      max: { type: 'string' },
+      'include-permanent': { type: 'boolean', default: false },
+      'token-secret-arn': { type: 'string' },
+      'phone-number-id': { type: 'string' },
+      'graph-api-version': { type: 'string' },
+      'graph-api-base-url': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) throw new UsageError('');
+  const queueUrl = values['queue-url'];
+  if (!queueUrl || !/^https?:\/\/\S+$/.test(queueUrl)) throw new UsageError('--queue-url is required: the ParkingQueueUrl output of the delivery stack');
+  const max = values.max === undefined ? Number.MAX_SAFE_INTEGER : Number(values.max);
+  if (!Number.isInteger(max) || max < 1) throw new UsageError('--max must be a whole number of at least 1');
+  const tokenSecretArn = values['token-secret-arn'] ?? env.TOKEN_SECRET_ARN ?? '';
+  const phoneNumberId = values['phone-number-id'] ?? env.WHATSAPP_PHONE_NUMBER_ID ?? '';
+  const dryRun = values['dry-run'] ?? false;
+  if (!dryRun && !/^arn:[\w-]+:secretsmanager:/.test(tokenSecretArn)) throw new UsageError('--token-secret-arn (or TOKEN_SECRET_ARN) must be the ARN of the token secret');
+  if (!dryRun && !/^\d+$/.test(phoneNumberId)) throw new UsageError('--phone-number-id (or WHATSAPP_PHONE_NUMBER_ID) must be the numeric phone number id');
+  return {
+    queueUrl, dryRun, max, includePermanent: values['include-permanent'] ?? false, tokenSecretArn, phoneNumberId,
+    apiVersion: values['graph-api-version'] ?? env.GRAPH_API_VERSION ?? 'v25.0',
+    baseUrl: values['graph-api-base-url'] ?? env.GRAPH_API_BASE_URL ?? 'https://graph.facebook.com',
+  };
+}
+
+export class UsageError extends Error {}
+
+/** Logs the core's per-endpoint lines quietly: the command prints its own progress and summary. */
+const quietLogger: DeliveryLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (message) => console.error(message) };
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseRedriveArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    const message = (error as Error).message;
+    console.error(message ? `${message}\n\n${USAGE}` : USAGE);
+    return message ? 2 : 0;
+  }
+  const summary = await runRedrive(options, {
+    sqs: new SQSClient({}),
+    provider: new WhatsAppProvider({ baseUrl: options.baseUrl, apiVersion: options.apiVersion, phoneNumberId: options.phoneNumberId }),
+    tokens: new SecretsManagerTokenSource(options.tokenSecretArn, 300),
+    print: (line) => console.log(line),
+    logger: quietLogger,
+  });
+  return summary.failed > 0 || summary.unreadable > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().then((code) => { process.exitCode = code; }, (error: Error) => {
+    // Expected AWS failures (no credentials, no access, no such queue) get one line, not a stack trace.
+    console.error(`redrive failed: ${error.name}: ${error.message}`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,168 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { parseRedriveArgs, runRedrive, UsageError } from '../../cli/redrive';
+import { type ParkedDelivery, SqsParkingLot } from '../../lambda/parking';
+import { WhatsAppProvider } from '../../lambda/providers/whatsapp';
+import { endpointId, phoneNumber, TEMPLATE_MESSAGE } from '../support/events';
+import { RecordingLogger, StaticTokens } from '../support/fakes';
+import { graphError, GraphApiServer } from '../support/graph-api-server';
+import { SecretsManagerServer } from '../support/secrets-manager-server';
+import { SqsServer } from '../support/sqs-server';
+
+const TOKEN = 'EAAredrivetesttoken';
+const CREDENTIALS = { accessKeyId: 'AKIDTESTONLY', secretAccessKey: 'test-only' };
+
+let graph: GraphApiServer;
+let queue: SqsServer;
+let sqs: SQSClient;
+
+function parked(index: number, overrides: Partial<ParkedDelivery> = {}): ParkedDelivery {
+  return {
+    version: 1, channel: 'whatsapp', ids: { applicationId: 'app', campaignId: 'camp', treatmentId: '0', activityId: 'act' },
+    endpointId: endpointId(index), channelType: 'CUSTOM', recipient: phoneNumber(index), message: TEMPLATE_MESSAGE,
+    permanent: false, lastError: { code: 'timeout', reason: 'no response' }, attempts: 1, parkedAt: '2026-11-23T09:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** Fills the queue the way the function does, through the real parking code. */
+async function park(items: ParkedDelivery[]): Promise<void> {
+  const report = await new SqsParkingLot(sqs, queue.queueUrl).park(items, AbortSignal.timeout(5000));
+  expect(report.parked.size).toBe(items.length);
+}
+
+function redrive(options: Partial<Parameters<typeof runRedrive>[0]> = {}) {
+  const lines: string[] = [];
+  const run = runRedrive({ queueUrl: queue.queueUrl, dryRun: false, max: Number.MAX_SAFE_INTEGER, includePermanent: false, ...options }, {
+    sqs,
+    provider: new WhatsAppProvider({ baseUrl: graph.baseUrl, apiVersion: 'v25.0', phoneNumberId: '109876543210987' }),
+    tokens: new StaticTokens(TOKEN),
+    print: (line) => lines.push(line),
+    logger: new RecordingLogger(),
+  });
+  return run.then((summary) => ({ summary, lines }));
+}
+
+beforeAll(async () => {
+  graph = await GraphApiServer.start({ validToken: TOKEN });
+  queue = await SqsServer.start();
+  sqs = new SQSClient({ endpoint: queue.endpoint, region: 'eu-west-1', credentials: CREDENTIALS });
+});
+
+afterAll(async () => {
+  sqs.destroy();
+  await graph.stop();
+  await queue.stop();
+});
+
+beforeEach(() => {
+  graph.reset();
+  queue.messages.length = 0;
+});
+
+describe('redrive', () => {
+  test('resends transient failures, deletes each once delivered, leaves permanent and unreadable ones visible', async () => {
+    // GIVEN three parked transient failures and one permanent, plus a message that is not ours
+    await park([parked(0), parked(1), parked(2), parked(3, { permanent: true, lastError: { code: '131026', reason: 'undeliverable' } })]);
+    queue.messages.push({ messageId: 'foreign', body: 'not json', attributes: {}, invisibleUntil: 0, receiveCount: 0 });
+    // WHEN the provider has recovered and the redrive runs
+    const { summary, lines } = await redrive();
+    // THEN the three are delivered once each, with the rendered message, and deleted
+    expect(summary).toEqual({ received: 5, delivered: 3, failed: 0, permanentLeft: 1, unreadable: 1, dryRun: 0 });
+    expect(graph.requests.map((r) => r.recipient).sort()).toEqual([phoneNumber(0), phoneNumber(1), phoneNumber(2)]);
+    expect(graph.requests[0].body).toMatchObject({ to: expect.any(String), type: 'template', template: TEMPLATE_MESSAGE.template });
+    // and what is left is visible again at once
+    expect(queue.messages.map((m) => m.messageId === 'foreign' ? 'foreign' : JSON.parse(m.body).endpointId)).toEqual([endpointId(3), 'foreign']);
+    expect(queue.messages.every((m) => m.invisibleUntil <= Date.now())).toBe(true);
+    expect(lines.at(-1)).toBe('redrive done: 5 received, 3 delivered and deleted, 0 failed again, 1 permanent left, 1 unreadable');
+  });
+
+  test('an endpoint that fails again stays in the queue; nothing delivered is resent', async () => {
+    await park([parked(0), parked(1)]);
+    graph.script(phoneNumber(1), graphError(400, 131026));
+    const { summary } = await redrive();
+    expect(summary).toMatchObject({ delivered: 1, failed: 1 });
+    expect(queue.bodies().map((m) => m.endpointId)).toEqual([endpointId(1)]);
+    // a second run resends only the one left
+    graph.reset();
+    await redrive();
+    expect(graph.requests.map((r) => r.recipient)).toEqual([phoneNumber(1)]);
+  });
+
+  test('--include-permanent resends permanent failures too', async () => {
+    await park([parked(0, { permanent: true })]);
+    const { summary } = await redrive({ includePermanent: true });
+    expect(summary.delivered).toBe(1);
+    expect(queue.messages).toHaveLength(0);
+  });
+
+  test('--dry-run sends and deletes nothing, and lists what it would resend with masked numbers', async () => {
+    await park([parked(0), parked(1)]);
+    const { summary, lines } = await redrive({ dryRun: true });
+    expect(summary).toMatchObject({ received: 2, dryRun: 2, delivered: 0 });
+    expect(graph.requests).toHaveLength(0);
+    expect(queue.messages).toHaveLength(2);
+    expect(lines).toContain(`would resend ${endpointId(0)} (***0000), last error timeout`);
+    expect(lines.join('\n')).not.toContain(phoneNumber(0));
+  });
+
+  test('--max stops after that many messages', async () => {
+    await park([0, 1, 2, 3, 4].map((i) => parked(i)));
+    const { summary } = await redrive({ max: 2 });
+    expect(summary).toMatchObject({ received: 2, delivered: 2 });
+    expect(queue.messages).toHaveLength(3);
+  });
+
+  test('shows progress on long runs', async () => {
+    await park(Array.from({ length: 120 }, (_, i) => parked(i)));
+    const { summary, lines } = await redrive();
+    expect(summary.delivered).toBe(120);
+    expect(lines.filter((l) => l.startsWith('progress:'))).toHaveLength(2);
+  });
+});
+
+describe('redrive command line', () => {
+  test.each([
+    [[], '--queue-url is required'],
+    [['--queue-url', 'queue'], '--queue-url is required'],
+    [['--queue-url', 'https://sqs/q', '--max', '0'], '--max must be'],
+    [['--queue-url', 'https://sqs/q'], '--token-secret-arn'],
+    [['--queue-url', 'https://sqs/q', '--token-secret-arn', 'arn:aws:secretsmanager:eu-west-1:1:secret:t'], '--phone-number-id'],
+  ])('%j is refused: %s', (argv, problem) => {
+    expect(() => parseRedriveArgs(argv, {})).toThrow(UsageError);
+    expect(() => parseRedriveArgs(argv, {})).toThrow(problem);
+  });
+
+  test('an unknown flag is refused', () => {
+    expect(() => parseRedriveArgs(['--queue-url', 'https://sqs/q', '--everything'], {})).toThrow(/Unknown option/);
+  });
+
+  test('the redrive command (what npm run redrive runs) works end to end with the standard AWS endpoint variables', async () => {
+    // GIVEN a parked delivery, and the token in a Secrets Manager stand-in
+    await park([parked(7)]);
+    const secretArn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:token-AbC123';
+    const secrets = await SecretsManagerServer.start({ [secretArn]: JSON.stringify({ accessToken: TOKEN }) });
+    try {
+      // WHEN the command runs
+      const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'cli', 'redrive.ts'),
+          '--queue-url', queue.queueUrl, '--token-secret-arn', secretArn, '--phone-number-id', '109876543210987', '--graph-api-base-url', graph.baseUrl], {
+          env: {
+            PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDTESTONLY', AWS_SECRET_ACCESS_KEY: 'test-only',
+            AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL_SQS: queue.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, NODE_NO_WARNINGS: '1',
+          },
+          timeout: 30_000,
+        }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+      });
+      // THEN it delivered, deleted and said so
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout.trim()).toBe('redrive done: 1 received, 1 delivered and deleted, 0 failed again, 0 permanent left, 0 unreadable');
+      expect(queue.messages).toHaveLength(0);
+      expect(graph.requestsFor(phoneNumber(7))).toHaveLength(1);
+    } finally {
+      await secrets.stop();
+    }
+  });
+});
