@@ -1,7 +1,8 @@
 /**
  * npm run bench: one 50-endpoint batch against a local Graph API stand-in with 100 ms latency per
- * request, our handler next to a one-endpoint-at-a-time baseline (what the public samples do), in the
- * same run. Also the bundle's size and the time Node takes to load it.
+ * request. Our handler is measured next to a one-endpoint-at-a-time baseline (what the public samples
+ * do), with and without the idempotency check (a DynamoDB stand-in answering in 5 ms, about an
+ * in-region call), all in the same run. Also the bundle's size and the time Node takes to load it.
  *
  * Figures are medians of several rounds; the machine is shared, so compare the columns of one run.
  */
@@ -13,16 +14,20 @@ import { buildSync } from 'esbuild';
 import { DEFAULT_SETTINGS } from '../lambda/core';
 import type * as HandlerModule from '../lambda/handler';
 import { pinpointEvent, TEMPLATE_MESSAGE } from '../test/support/events';
+import { DynamoDbServer } from '../test/support/dynamodb-server';
 import { GraphApiServer } from '../test/support/graph-api-server';
 import { SecretsManagerServer } from '../test/support/secrets-manager-server';
 import { SqsServer } from '../test/support/sqs-server';
 
 const LATENCY_MS = 100;
+const DYNAMODB_LATENCY_MS = 5;
 const ENDPOINTS = 50;
 const ROUNDS = 7;
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:bench-token-AbC123';
 const TOKEN = 'EAAbenchtoken';
 const PHONE_NUMBER_ID = '109876543210987';
+
+type Handler = typeof HandlerModule.handler;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -32,6 +37,17 @@ function median(values: number[]): number {
 function lambdaContext() {
   const deadline = Date.now() + 13_000;
   return { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => deadline - Date.now() } as never;
+}
+
+/** A fresh copy of the handler module, as a new container with `env` would load it. */
+function loadHandler(env: Record<string, string | undefined>): Handler {
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  for (const file of Object.keys(require.cache)) if (file.includes(`${path.sep}lambda${path.sep}`)) delete require.cache[file];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../lambda/handler') as typeof HandlerModule).handler;
 }
 
 /** What the public samples do: one request after another, waiting for each. */
@@ -66,6 +82,7 @@ function bundleFigures(): { bytes: number; loadMs: number; emptyMs: number } {
   const env = {
     ...process.env, NODE_NO_WARNINGS: '1', NODE_PATH: path.join(__dirname, '..', 'node_modules'), TOKEN_SECRET_ARN: SECRET_ARN,
     WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID, AWS_REGION: 'eu-west-1', PARKING_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111122223333/bench',
+    IDEMPOTENCY_TABLE_NAME: 'bench',
   };
   const time = (code: string) => {
     const runs: number[] = [];
@@ -83,18 +100,18 @@ async function main(): Promise<void> {
   const graph = await GraphApiServer.start({ latencyMs: LATENCY_MS, validToken: TOKEN });
   const secrets = await SecretsManagerServer.start({ [SECRET_ARN]: JSON.stringify({ accessToken: TOKEN }) });
   const queue = await SqsServer.start();
-  Object.assign(process.env, {
+  const table = await DynamoDbServer.start({ latencyMs: DYNAMODB_LATENCY_MS });
+  const common = {
     AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDBENCHONLY', AWS_SECRET_ACCESS_KEY: 'bench-only', AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, TOKEN_SECRET_ARN: SECRET_ARN, WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
-    GRAPH_API_BASE_URL: graph.baseUrl, POWERTOOLS_LOG_LEVEL: 'ERROR',
-    AWS_ENDPOINT_URL_SQS: queue.endpoint, PARKING_QUEUE_URL: queue.queueUrl,
-  });
-  // Silence the function's metrics line; the figures below are what this run is for.
+    GRAPH_API_BASE_URL: graph.baseUrl, POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_ENDPOINT_URL_SQS: queue.endpoint, PARKING_QUEUE_URL: queue.queueUrl,
+    AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
+  };
+  const withoutCheck = loadHandler({ ...common, IDEMPOTENCY_TABLE_NAME: undefined });
+  const withCheck = loadHandler({ ...common, IDEMPOTENCY_TABLE_NAME: 'bench' });
+
+  // Silence the function's metrics lines; the figures below are what this run is for.
   const write = process.stdout.write.bind(process.stdout);
-  // Loaded only now: the module reads its environment when it is first loaded, as at a cold start.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { handler } = require('../lambda/handler') as typeof HandlerModule;
-  const event = pinpointEvent(ENDPOINTS);
   const quietly = async <T>(run: () => Promise<T>): Promise<T> => {
     process.stdout.write = (() => true) as typeof process.stdout.write;
     try {
@@ -103,41 +120,57 @@ async function main(): Promise<void> {
       process.stdout.write = write;
     }
   };
+  let activity = 0;
+  /** A new campaign activity each time, so that the idempotency check always meets a first delivery. */
+  const freshEvent = () => ({ ...pinpointEvent(ENDPOINTS), ActivityId: `bench-activity-${(activity += 1)}` });
+  const delivered = (handler: Handler, event = freshEvent()) => quietly(() => timed(async () => {
+    const response = await handler(event, lambdaContext());
+    return Object.values(response).filter((r) => r.EventAttributes.status === 'delivered').length;
+  }));
 
-  // Warm up both paths once (token read, connection pool), as a warm Lambda container would be.
-  await quietly(() => handler(event, lambdaContext()));
-  await oneAtATime(graph.baseUrl, event);
+  // Warm up every path once (token read, connection pools), as a warm Lambda container would be.
+  await delivered(withoutCheck);
+  await delivered(withCheck);
+  await oneAtATime(graph.baseUrl, freshEvent());
 
-  const ours: number[] = [];
-  const baseline: number[] = [];
+  const figures = { plain: [] as number[], checked: [] as number[], repeat: [] as number[], baseline: [] as number[] };
+  let tableCallsPerBatch = 0;
   for (let round = 0; round < ROUNDS; round += 1) {
-    const a = await quietly(() => timed(async () => {
-      const response = await handler(event, lambdaContext());
-      return Object.values(response).filter((r) => r.EventAttributes.status === 'delivered').length;
-    }));
-    const b = await timed(() => oneAtATime(graph.baseUrl, event));
-    if (a.delivered !== ENDPOINTS || b.delivered !== ENDPOINTS) throw new Error(`not every endpoint was delivered (${a.delivered}, ${b.delivered})`);
-    ours.push(a.ms);
-    baseline.push(b.ms);
+    const plain = await delivered(withoutCheck);
+    const callsBefore = table.operations.length;
+    const event = freshEvent();
+    const checked = await delivered(withCheck, event);
+    tableCallsPerBatch = table.operations.length - callsBefore;
+    const requestsBefore = graph.requests.length;
+    const repeat = await delivered(withCheck, event);
+    if (graph.requests.length !== requestsBefore) throw new Error('a repeated batch sent messages again');
+    const baseline = await timed(() => oneAtATime(graph.baseUrl, freshEvent()));
+    for (const run of [plain, checked, repeat, baseline]) {
+      if (run.delivered !== ENDPOINTS) throw new Error(`not every endpoint was delivered (${run.delivered})`);
+    }
+    figures.plain.push(plain.ms);
+    figures.checked.push(checked.ms);
+    figures.repeat.push(repeat.ms);
+    figures.baseline.push(baseline.ms);
   }
-  await graph.stop();
-  await secrets.stop();
-  await queue.stop();
+  await Promise.all([graph.stop(), secrets.stop(), queue.stop(), table.stop()]);
 
-  const oursMs = median(ours);
-  const baselineMs = median(baseline);
+  const [plainMs, checkedMs, repeatMs, baselineMs] = [figures.plain, figures.checked, figures.repeat, figures.baseline].map(median);
   const target = 2.5 * LATENCY_MS;
-  const concurrency = Number(process.env.MAX_CONCURRENCY ?? DEFAULT_SETTINGS.concurrency);
-  console.log(`Delivery of one ${ENDPOINTS}-endpoint batch, ${LATENCY_MS} ms per request, median of ${ROUNDS} rounds (concurrency ${concurrency}):`);
-  console.log(`  one at a time (baseline)   ${baselineMs.toFixed(0).padStart(6)} ms`);
-  console.log(`  handler                    ${oursMs.toFixed(0).padStart(6)} ms   = ${(oursMs / LATENCY_MS).toFixed(2)} x one request`);
-  console.log(`  speed-up                   ${(baselineMs / oursMs).toFixed(1).padStart(6)} x`);
-  console.log(`  target: under ${target} ms (2.5 x one request): ${oursMs < target ? 'met' : 'NOT MET'}`);
+  const row = (label: string, ms: number, note = '') => console.log(`  ${label.padEnd(38)}${ms.toFixed(0).padStart(6)} ms${note}`);
+  console.log(`Delivery of one ${ENDPOINTS}-endpoint batch, ${LATENCY_MS} ms per request, median of ${ROUNDS} rounds `
+    + `(concurrency ${Number(process.env.MAX_CONCURRENCY ?? DEFAULT_SETTINGS.concurrency)}):`);
+  row('one at a time (baseline)', baselineMs);
+  row('handler, no idempotency check', plainMs, `   = ${(plainMs / LATENCY_MS).toFixed(2)} x one request, ${(baselineMs / plainMs).toFixed(1)} x faster than baseline`);
+  row('handler, idempotency check (default)', checkedMs, `   = ${(checkedMs / LATENCY_MS).toFixed(2)} x one request, ${(baselineMs / checkedMs).toFixed(1)} x faster than baseline`);
+  row('  cost of the check per batch', checkedMs - plainMs, `   (${tableCallsPerBatch} DynamoDB calls at ${DYNAMODB_LATENCY_MS} ms each, 2 per endpoint, in parallel)`);
+  row('handler, the same batch again', repeatMs, '   (every endpoint already delivered: nothing sent)');
+  console.log(`  target: under ${target} ms (2.5 x one request) with the check: ${checkedMs < target ? 'met' : 'NOT MET'}`);
 
   const bundle = bundleFigures();
   console.log('Bundle (minified, AWS SDK left to the runtime):');
-  console.log(`  size                       ${(bundle.bytes / 1024).toFixed(1).padStart(6)} KB`);
-  console.log(`  node start + require       ${bundle.loadMs.toFixed(0).padStart(6)} ms   (node start alone ${bundle.emptyMs.toFixed(0)} ms)`);
+  console.log(`  size                                  ${(bundle.bytes / 1024).toFixed(1).padStart(6)} KB`);
+  console.log(`  node start + require                  ${bundle.loadMs.toFixed(0).padStart(6)} ms   (node start alone ${bundle.emptyMs.toFixed(0)} ms)`);
 }
 
 main().catch((error) => {

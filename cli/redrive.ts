@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DEFAULT_SETTINGS, type DeliveryJob, type DeliveryLogger, sendJobs } from '../lambda/core';
 import { isObject } from '../lambda/event';
+import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, type DeliveryGuard, deliveryKey, PowertoolsDeliveryGuard } from '../lambda/idempotency';
 import { maskPhoneNumber, WhatsAppProvider } from '../lambda/providers/whatsapp';
 import type { ChannelProvider } from '../lambda/providers/provider';
 import { PARKED_DELIVERY_VERSION, type ParkedDelivery } from '../lambda/parking';
@@ -32,11 +33,15 @@ export interface RedriveDeps {
   /** Progress and summary lines. */
   readonly print: (line: string) => void;
   readonly logger: DeliveryLogger;
+  /** The function's idempotency table: an endpoint a later invocation delivered is deleted, not resent. */
+  readonly guard?: DeliveryGuard & { registerDeadline?(deadline: number): void };
 }
 
 export interface RedriveSummary {
   readonly received: number;
   readonly delivered: number;
+  /** Of `delivered`: endpoints already delivered by a later invocation, deleted without a send. */
+  readonly alreadyDelivered: number;
   readonly failed: number;
   readonly permanentLeft: number;
   readonly unreadable: number;
@@ -48,7 +53,7 @@ const VISIBILITY_TIMEOUT_SECONDS = 120;
 const PROGRESS_EVERY = 50;
 
 export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Promise<RedriveSummary> {
-  const counts = { received: 0, delivered: 0, failed: 0, permanentLeft: 0, unreadable: 0, dryRun: 0 };
+  const counts = { received: 0, delivered: 0, alreadyDelivered: 0, failed: 0, permanentLeft: 0, unreadable: 0, dryRun: 0 };
   const seen = new Set<string>();
   const leftInQueue: Message[] = [];
   let lastProgress = 0;
@@ -88,16 +93,26 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
         deps.print(`would resend ${parked.endpointId} (${maskPhoneNumber(parked.recipient)}), last error ${parked.lastError.code}`);
         leftInQueue.push(message);
       } else {
-        jobs.push({ message, job: { endpointId: parked.endpointId, channelType: parked.channelType, recipient: parked.recipient, maskedRecipient: maskPhoneNumber(parked.recipient), message: parked.message } });
+        jobs.push({
+          message,
+          job: {
+            endpointId: parked.endpointId, channelType: parked.channelType, recipient: parked.recipient,
+            maskedRecipient: maskPhoneNumber(parked.recipient), message: parked.message, key: deliveryKey(parked.ids, parked.endpointId),
+          },
+        });
       }
     }
 
     if (jobs.length > 0) {
-      const { results } = await sendJobs(jobs.map((j) => j.job), {
+      // Everything must be sent and deleted before the messages become visible to others again.
+      const deadline = Date.now() + (VISIBILITY_TIMEOUT_SECONDS - 20) * 1000;
+      deps.guard?.registerDeadline?.(deadline);
+      const { results, counters } = await sendJobs(jobs.map((j) => j.job), {
+        guard: deps.guard,
         provider: deps.provider,
         tokens: deps.tokens,
         clock: systemClock,
-        deadline: Date.now() + (VISIBILITY_TIMEOUT_SECONDS - 20) * 1000,
+        deadline,
         logger: deps.logger,
         settings: DEFAULT_SETTINGS,
       });
@@ -109,10 +124,12 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
           counts.delivered += 1;
         } else {
           counts.failed += 1;
-          deps.print(`failed again: ${result.endpointId} (${result.errorCode}: ${result.reason}); left in the queue`);
+          deps.print(`${result.status === 'skipped' ? 'being delivered elsewhere' : 'failed again'}: ${result.endpointId} `
+            + `(${result.errorCode ?? result.reason}${result.errorCode ? `: ${result.reason}` : ''}); left in the queue`);
           leftInQueue.push(message);
         }
       }
+      counts.alreadyDelivered += counters.alreadyDelivered;
     }
 
     if (counts.received - lastProgress >= PROGRESS_EVERY) {
@@ -128,6 +145,7 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
   }
 
   deps.print(`redrive ${options.dryRun ? '(dry run) ' : ''}done: ${counts.received} received, ${counts.delivered} delivered and deleted, `
+    + `${counts.alreadyDelivered ? `(${counts.alreadyDelivered} of them already delivered earlier, not resent), ` : ''}`
     + `${counts.failed} failed again, ${counts.permanentLeft} permanent left, ${counts.unreadable} unreadable`
     + `${options.dryRun ? `, ${counts.dryRun} would be resent` : ''}`);
   return counts;
@@ -145,16 +163,19 @@ function parseParked(body: string | undefined): ParkedDelivery | undefined {
 }
 
 const USAGE = `Usage: npm run redrive -- --queue-url URL [--dry-run] [--max N] [--include-permanent]
-    [--token-secret-arn ARN] [--phone-number-id ID] [--graph-api-version v25.0] [--graph-api-base-url URL]
+    [--token-secret-arn ARN] [--phone-number-id ID] [--idempotency-table NAME]
+    [--graph-api-version v25.0] [--graph-api-base-url URL]
 
 Resends parked deliveries and deletes each one once it is delivered.
-The token secret ARN and phone number id default to TOKEN_SECRET_ARN and WHATSAPP_PHONE_NUMBER_ID;
-the stack outputs TokenSecretArn and ParkingQueueUrl give their values. AWS credentials and region
+The token secret ARN, phone number id and idempotency table default to TOKEN_SECRET_ARN,
+WHATSAPP_PHONE_NUMBER_ID and IDEMPOTENCY_TABLE_NAME; the delivery stack's outputs (ParkingQueueUrl,
+TokenSecretArn, IdempotencyTableName) give their values. With the table, an endpoint that a later
+invocation already delivered is deleted from the queue instead of being sent twice. AWS credentials and region
 come from the standard AWS environment.`;
 
 /** Parses the command line; throws a UsageError naming what is wrong. */
 export function parseRedriveArgs(argv: string[], env: NodeJS.ProcessEnv): RedriveOptions & {
-  tokenSecretArn: string; phoneNumberId: string; apiVersion: string; baseUrl: string;
+  tokenSecretArn: string; phoneNumberId: string; apiVersion: string; baseUrl: string; idempotencyTable?: string;
 } {
   const { values } = parseArgs({
     args: argv,
@@ -165,6 +186,7 @@ export function parseRedriveArgs(argv: string[], env: NodeJS.ProcessEnv): Redriv
       'include-permanent': { type: 'boolean', default: false },
       'token-secret-arn': { type: 'string' },
       'phone-number-id': { type: 'string' },
+      'idempotency-table': { type: 'string' },
       'graph-api-version': { type: 'string' },
       'graph-api-base-url': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -183,6 +205,7 @@ export function parseRedriveArgs(argv: string[], env: NodeJS.ProcessEnv): Redriv
   if (!dryRun && !/^\d+$/.test(phoneNumberId)) throw new UsageError('--phone-number-id (or WHATSAPP_PHONE_NUMBER_ID) must be the numeric phone number id');
   return {
     queueUrl, dryRun, max, includePermanent: values['include-permanent'] ?? false, tokenSecretArn, phoneNumberId,
+    idempotencyTable: values['idempotency-table'] ?? env.IDEMPOTENCY_TABLE_NAME,
     apiVersion: values['graph-api-version'] ?? env.GRAPH_API_VERSION ?? 'v25.0',
     baseUrl: values['graph-api-base-url'] ?? env.GRAPH_API_BASE_URL ?? 'https://graph.facebook.com',
   };
@@ -202,12 +225,16 @@ async function main(): Promise<number> {
     console.error(message ? `${message}\n\n${USAGE}` : USAGE);
     return message ? 2 : 0;
   }
+  if (!options.idempotencyTable && !options.dryRun) {
+    console.error('note: no --idempotency-table, so an endpoint a later invocation already delivered would be sent again');
+  }
   const summary = await runRedrive(options, {
     sqs: new SQSClient({}),
     provider: new WhatsAppProvider({ baseUrl: options.baseUrl, apiVersion: options.apiVersion, phoneNumberId: options.phoneNumberId }),
     tokens: new SecretsManagerTokenSource(options.tokenSecretArn, 300),
     print: (line) => console.log(line),
     logger: quietLogger,
+    guard: options.idempotencyTable ? new PowertoolsDeliveryGuard(options.idempotencyTable, DEFAULT_IDEMPOTENCY_TTL_SECONDS) : undefined,
   });
   return summary.failed > 0 || summary.unreadable > 0 ? 1 : 0;
 }

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_SETTINGS } from './core';
 import { MAX_ENDPOINTS } from './event';
+import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from './idempotency';
 
 export interface DeliveryConfig {
   readonly tokenSecretArn: string;
@@ -16,6 +17,9 @@ export interface DeliveryConfig {
   readonly maxAttempts: number;
   /** Report each endpoint's outcome to Pinpoint with PutEvents. Off when no Pinpoint project is configured. */
   readonly reportToPinpoint: boolean;
+  /** The DynamoDB table remembering delivered endpoints; undefined turns the duplicate check off. */
+  readonly idempotencyTableName?: string;
+  readonly idempotencyTtlSeconds: number;
 }
 
 /** The function is not configured to send. Nothing was sent. */
@@ -56,6 +60,8 @@ export function loadDeliveryConfig(env: NodeJS.ProcessEnv): DeliveryConfig {
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', DEFAULT_SETTINGS.requestTimeoutMs, 100, 14000),
     maxAttempts: integer('MAX_ATTEMPTS', DEFAULT_SETTINGS.retry.maxAttempts, 1, 10),
     reportToPinpoint: optional('REPORT_TO_PINPOINT', 'false', /^(true|false)$/, 'true or false') === 'true',
+    idempotencyTableName: optional('IDEMPOTENCY_TABLE_NAME', '', /^[\w.-]{3,255}$/, 'a DynamoDB table name') || undefined,
+    idempotencyTtlSeconds: integer('IDEMPOTENCY_TTL_SECONDS', DEFAULT_IDEMPOTENCY_TTL_SECONDS, 60, 365 * 24 * 3600),
   };
   if (problems.length > 0) throw new ConfigurationError(problems);
   return config;

@@ -3,6 +3,7 @@
  * of Lambda or AWS: the trigger, the channel, the token store and the clock are passed in.
  */
 import { asEndpoint, CampaignIds, MAX_ENDPOINTS, parseEvent } from './event';
+import { DeliveryGuard, deliveryKey } from './idempotency';
 import { renderMessage, unsupportedPlaceholders } from './message';
 import type { ParkedDelivery, ParkingLot, ParkingReport } from './parking';
 import { PARKED_DELIVERY_VERSION } from './parking';
@@ -45,6 +46,8 @@ export interface BatchSummary {
   readonly parkingFailed: number;
   /** Endpoints whose outcome could not be reported to Pinpoint (0 when reporting is off). */
   readonly reportFailed: number;
+  /** Endpoints an earlier invocation had already delivered: not messaged again. */
+  readonly alreadyDelivered: number;
   /** Requests repeated after a transient failure. */
   readonly retried: number;
   /** Answers in which the provider asked to slow down. */
@@ -117,6 +120,12 @@ export interface DeliveryDeps {
    * @default - none: outcomes are only returned and logged
    */
   readonly reporter?: OutcomeReporter;
+  /**
+   * Remembers delivered endpoints, so that a repeated batch or a redrive does not message anyone twice.
+   *
+   * @default - none: every job is sent
+   */
+  readonly guard?: DeliveryGuard;
 }
 
 /** An endpoint that passed every check, with its message built: ready to send. */
@@ -126,6 +135,8 @@ export interface DeliveryJob {
   readonly recipient: string;
   readonly maskedRecipient: string;
   readonly message: JsonObject;
+  /** Identifies this endpoint's delivery in this campaign run, for the guard. */
+  readonly key?: string;
 }
 
 /**
@@ -158,7 +169,7 @@ export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps): Promi
   const results = new Map<string, EndpointResult>();
   const jobs: DeliveryJob[] = [];
   for (const [endpointId, value] of endpoints) {
-    const prepared = prepare(endpointId, value, message, deps.provider);
+    const prepared = prepare(endpointId, value, message, deps.provider, ids);
     if ('status' in prepared) results.set(endpointId, prepared);
     else jobs.push(prepared);
   }
@@ -178,7 +189,7 @@ async function report(ids: CampaignIds, results: readonly EndpointResult[], deps
   const settings = deps.settings ?? DEFAULT_SETTINGS;
   let outcome;
   try {
-    outcome = await deps.reporter.report(ids, results, new Date(deps.clock.now()), AbortSignal.timeout(settings.settleTimeoutMs));
+    outcome = await deps.reporter.report(ids, results, new Date(deps.clock.now()), settleSignal(settings));
   } catch (error) {
     outcome = { reported: 0, failed: results.length, error: (error as Error).name };
   }
@@ -190,9 +201,15 @@ async function report(ids: CampaignIds, results: readonly EndpointResult[], deps
   return outcome.failed;
 }
 
+export interface SendCounters {
+  retried: number;
+  throttled: number;
+  alreadyDelivered: number;
+}
+
 export interface SendJobsResult {
   readonly results: EndpointResult[];
-  readonly counters: { readonly retried: number; readonly throttled: number };
+  readonly counters: Readonly<SendCounters>;
 }
 
 /**
@@ -201,7 +218,7 @@ export interface SendJobsResult {
  * cannot be read (then nothing was sent).
  */
 export async function sendJobs(jobs: readonly DeliveryJob[], deps: DeliveryDeps): Promise<SendJobsResult> {
-  const counters = { retried: 0, throttled: 0 };
+  const counters: SendCounters = { retried: 0, throttled: 0, alreadyDelivered: 0 };
   if (jobs.length === 0) return { results: [], counters };
   const settings = deps.settings ?? DEFAULT_SETTINGS;
   const batch = new BatchSender(deps, settings, await deps.tokens.get(), counters);
@@ -233,7 +250,7 @@ async function settle(results: EndpointResult[], ids: CampaignIds, deps: Deliver
   }));
   let report: ParkingReport;
   try {
-    report = await deps.parking.park(items, AbortSignal.timeout((deps.settings ?? DEFAULT_SETTINGS).settleTimeoutMs));
+    report = await deps.parking.park(items, settleSignal(deps.settings ?? DEFAULT_SETTINGS));
   } catch (error) {
     const reason = `parking queue unreachable: ${(error as Error).name}`;
     report = { parked: new Set(), notParked: new Map(items.map((item) => [item.endpointId, reason])) };
@@ -254,7 +271,7 @@ async function settle(results: EndpointResult[], ids: CampaignIds, deps: Deliver
 }
 
 /** Checks one endpoint and builds its message; returns its final result if it will not be sent. */
-function prepare(endpointId: string, value: unknown, template: JsonObject, provider: ChannelProvider): DeliveryJob | EndpointResult {
+function prepare(endpointId: string, value: unknown, template: JsonObject, provider: ChannelProvider, ids: CampaignIds): DeliveryJob | EndpointResult {
   const endpoint = asEndpoint(value);
   if (!endpoint) return failed(endpointId, undefined, 'invalid_endpoint', 'the endpoint definition is not an object', false);
   const channelType = typeof endpoint.ChannelType === 'string' ? endpoint.ChannelType : undefined;
@@ -266,7 +283,10 @@ function prepare(endpointId: string, value: unknown, template: JsonObject, provi
   if (!rendered.ok) {
     return failed(endpointId, channelType, 'missing_placeholder', `no value for {{${rendered.missing}}}`, false);
   }
-  return { endpointId, channelType, recipient: resolution.recipient, maskedRecipient: resolution.masked, message: rendered.message };
+  return {
+    endpointId, channelType, recipient: resolution.recipient, maskedRecipient: resolution.masked, message: rendered.message,
+    key: deliveryKey(ids, endpointId),
+  };
 }
 
 /** Endpoints Pinpoint itself would not message. */
@@ -286,13 +306,34 @@ class BatchSender {
     private readonly deps: DeliveryDeps,
     private readonly settings: DeliverySettings,
     private token: string,
-    private readonly counters: { retried: number; throttled: number },
+    private readonly counters: SendCounters,
   ) {
     this.policy = settings.retry;
     this.random = deps.random ?? Math.random;
   }
 
+  /** Sends one job, through the guard when there is one, so that a delivered endpoint is never messaged twice. */
   async send(job: DeliveryJob): Promise<EndpointResult> {
+    const guard = this.deps.guard;
+    if (!guard || !job.key) return this.sendWithRetry(job);
+    const outcome = await guard.run(job.key, () => this.sendWithRetry(job));
+    switch (outcome.kind) {
+      case 'sent':
+        return outcome.result;
+      case 'already-delivered':
+        this.counters.alreadyDelivered += 1;
+        this.deps.logger.info('Already delivered by an earlier invocation; not sent again', { endpointId: job.endpointId, messageId: outcome.messageId });
+        return { endpointId: job.endpointId, status: 'delivered', channelType: job.channelType, messageId: outcome.messageId, reason: 'already_delivered', attempts: 0 };
+      case 'in-progress':
+        // The invocation delivering it reports it; counting it here too would count it twice.
+        return skipped(job.endpointId, job.channelType, 'in_progress_elsewhere');
+      case 'unavailable':
+        return this.report(failed(job.endpointId, job.channelType, 'idempotency_unavailable',
+          `could not check earlier deliveries (${outcome.reason}); not sent, so as not to send twice`, true, 0, job));
+    }
+  }
+
+  private async sendWithRetry(job: DeliveryJob): Promise<EndpointResult> {
     let attempts = 0;
     let last: SendFailure | undefined;
     let tokenRefreshed = false;
@@ -404,9 +445,9 @@ function describeUnsupported(placeholders: string[]): string | undefined {
     + '{{Attributes.NAME}} or {{User.UserAttributes.NAME}}';
 }
 
-const NO_SENDS = { retried: 0, throttled: 0, parkingFailed: 0 };
+const NO_SENDS = { retried: 0, throttled: 0, alreadyDelivered: 0, parkingFailed: 0 };
 
-interface BatchCounters { retried: number; throttled: number; parkingFailed: number; reportFailed: number }
+interface BatchCounters extends SendCounters { parkingFailed: number; reportFailed: number }
 
 function finish(
   ids: CampaignIds, results: EndpointResult[], counters: BatchCounters,
@@ -419,6 +460,7 @@ function finish(
     failed: count('failed'),
     skipped: count('skipped'),
     parked: count('parked'),
+    alreadyDelivered: counters.alreadyDelivered,
     parkingFailed: counters.parkingFailed,
     reportFailed: counters.reportFailed,
     retried: counters.retried,
@@ -456,6 +498,11 @@ function countChannelTypes(rawEvent: unknown): Record<ChannelTypeGroup, number> 
     counts[group] += 1;
   }
   return counts;
+}
+
+/** Bounds the parking (or the reporting) of one batch. */
+function settleSignal(settings: DeliverySettings): AbortSignal {
+  return AbortSignal.timeout(settings.settleTimeoutMs);
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the items' order. `fn` must not throw. */

@@ -9,6 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { ConfigurationError, DeliveryConfig, loadDeliveryConfig } from './config';
 import { BatchOutcome, deliverBatch, DEFAULT_SETTINGS } from './core';
+import { PowertoolsDeliveryGuard } from './idempotency';
 import { SqsParkingLot } from './parking';
 import { PinpointOutcomeReporter } from './reporting';
 import { WhatsAppProvider } from './providers/whatsapp';
@@ -33,6 +34,7 @@ interface Runtime {
   readonly tokens: SecretsManagerTokenSource;
   readonly parking: SqsParkingLot;
   readonly reporter?: PinpointOutcomeReporter;
+  readonly guard?: PowertoolsDeliveryGuard;
 }
 
 /** Built at cold start; a configuration problem is kept and reported by every invocation. */
@@ -46,6 +48,7 @@ const runtime: Runtime | ConfigurationError = (() => {
       tokens: new SecretsManagerTokenSource(config.tokenSecretArn, config.tokenCacheSeconds),
       parking: new SqsParkingLot(new SQSClient({}), config.parkingQueueUrl),
       reporter: config.reportToPinpoint ? new PinpointOutcomeReporter(new PinpointClient({}), provider.channel) : undefined,
+      guard: config.idempotencyTableName ? new PowertoolsDeliveryGuard(config.idempotencyTableName, config.idempotencyTtlSeconds) : undefined,
     };
   } catch (error) {
     if (error instanceof ConfigurationError) return error;
@@ -60,12 +63,14 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
     throw runtime;
   }
   const startedAt = Date.now();
+  runtime.guard?.registerLambdaContext(context);
   try {
     const outcome = await deliverBatch(event, {
       provider: runtime.provider,
       tokens: runtime.tokens,
       parking: runtime.parking,
       reporter: runtime.reporter,
+      guard: runtime.guard,
       clock: systemClock,
       deadline: startedAt + context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS,
       logger: withCampaignIds(event),
@@ -107,6 +112,7 @@ function recordMetrics({ summary }: BatchOutcome, durationMs: number): void {
   metrics.addMetric('Parked', MetricUnit.Count, summary.parked);
   metrics.addMetric('ParkingFailed', MetricUnit.Count, summary.parkingFailed);
   metrics.addMetric('ReportFailed', MetricUnit.Count, summary.reportFailed);
+  metrics.addMetric('AlreadyDelivered', MetricUnit.Count, summary.alreadyDelivered);
   metrics.addMetric('Retried', MetricUnit.Count, summary.retried);
   metrics.addMetric('Throttled', MetricUnit.Count, summary.throttled);
   metrics.addMetric('EndpointCount', MetricUnit.Count, summary.endpoints);

@@ -4,6 +4,7 @@
  * nothing is lost and an operator can redrive them. Permanent failures are parked too, flagged, for
  * inspection.
  */
+import { setMaxListeners } from 'node:events';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { CampaignIds } from './event';
 import type { JsonObject } from './providers/provider';
@@ -47,6 +48,9 @@ export class SqsParkingLot implements ParkingLot {
     const notParked = new Map<string, string>();
     const chunks: ParkedDelivery[][] = [];
     for (let i = 0; i < items.length; i += SQS_BATCH_SIZE) chunks.push(items.slice(i, i + SQS_BATCH_SIZE));
+    // Every call (and SDK retry) below listens to the one signal; past Node's default of 10 listeners
+    // it would print a leak warning for what is only fan-out.
+    setMaxListeners(Math.max(10, chunks.length * 8), signal);
     await Promise.all(chunks.map(async (chunk) => {
       // Entries the queue refused for a reason of its own (not ours) get one more try.
       let pending = chunk;

@@ -37,6 +37,8 @@ export interface TokenSecretConfig {
 export interface DeliveryTuningConfig {
   /** Requests the function keeps in flight at once (1-50). 50, Pinpoint's batch size, sends a batch in one round trip. */
   readonly concurrency: number;
+  /** Remember delivered endpoints so that a repeated batch messages no one twice. */
+  readonly idempotency: boolean;
 }
 
 export interface AlarmsConfig {
@@ -123,7 +125,10 @@ export function parseConfig(lookup: ContextLookup): AppConfig {
       graphApiBaseUrl: readHttpsUrl(lookup, 'graphApiBaseUrl', 'https://graph.facebook.com'),
     },
     logRetention: readLogRetention(lookup, 'logRetentionDays', RetentionDays.ONE_MONTH),
-    delivery: { concurrency: readInteger(lookup, 'deliveryConcurrency', 50, 1, 50) },
+    delivery: {
+      concurrency: readInteger(lookup, 'deliveryConcurrency', 50, 1, 50),
+      idempotency: readBoolean(lookup, 'idempotency', true),
+    },
     alarms: {
       email: readOptionalString(lookup, 'alarmEmail', EMAIL, 'an email address such as ops@example.com'),
       failedDeliveriesThreshold: readInteger(lookup, 'failedDeliveriesAlarmThreshold', 5, 1, 100000),

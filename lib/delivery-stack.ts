@@ -1,6 +1,7 @@
-import { CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -28,7 +29,8 @@ export interface DeliveryStackProps extends StackProps {
   /**
    * How the function sends.
    *
-   * @default - 50 requests in flight at once: a whole Pinpoint batch in one round trip
+   * @default - 50 requests in flight at once (a whole Pinpoint batch in one round trip), and delivered
+   * endpoints remembered in a DynamoDB table so that a repeated batch messages no one twice
    */
   readonly delivery?: DeliveryTuningConfig;
 
@@ -64,6 +66,7 @@ export class DeliveryStack extends Stack {
   public readonly executionRole: IRole;
   public readonly tokenSecret: secretsmanager.ISecret;
   public readonly parkingQueue: sqs.IQueue;
+  public readonly idempotencyTable?: dynamodb.ITable;
 
   constructor(scope: Construct, id: string, props: DeliveryStackProps) {
     super(scope, id, props);
@@ -76,10 +79,12 @@ export class DeliveryStack extends Stack {
       : this.createTokenSecret(encryptionKey);
 
     this.parkingQueue = this.createParkingQueue();
+    if (props.delivery?.idempotency ?? true) this.idempotencyTable = this.createIdempotencyTable();
 
     const delivery = new CustomChannelFunction(this, 'Delivery', {
       tokenSecret: this.tokenSecret,
       parkingQueue: this.parkingQueue,
+      idempotencyTable: this.idempotencyTable,
       tokenEncryptionKey: encryptionKey,
       logRetention: props.logRetention,
       environment: {
@@ -115,6 +120,26 @@ export class DeliveryStack extends Stack {
       value: this.parkingQueue.queueUrl,
       description: 'Failed deliveries wait here: npm run redrive -- --queue-url <this URL>',
     });
+  }
+
+  /**
+   * Powertools' idempotency records, one per delivered endpoint, removed by TTL. Losing the table
+   * only loses the duplicate check for messages still in flight, so it goes with the stack.
+   */
+  private createIdempotencyTable(): dynamodb.ITable {
+    const table = new dynamodb.Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: 'expiration',
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    new CfnOutput(this, 'IdempotencyTableName', {
+      value: table.tableName,
+      description: 'Delivered endpoints are remembered here: npm run redrive -- --idempotency-table <this name>',
+    });
+    return table;
   }
 
   /** Keeps failed deliveries, with everything needed to resend them, for 14 days (SQS's maximum). */

@@ -7,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { PINPOINT_MAX_WAIT } from '../config';
 
@@ -19,6 +20,14 @@ export interface CustomChannelFunctionProps {
    * queue must use SQS-managed encryption: a customer managed key would need more permissions.
    */
   readonly parkingQueue: IQueue;
+
+  /**
+   * The table where delivered endpoints are remembered (Powertools idempotency), so that a repeated
+   * batch messages no one twice. The role may read and write its items, nothing else.
+   *
+   * @default - no duplicate check
+   */
+  readonly idempotencyTable?: ITable;
 
   /**
    * The customer managed key that encrypts `tokenSecret`, if any. The role may then
@@ -104,6 +113,13 @@ export class CustomChannelFunction extends Construct {
       actions: ['sqs:SendMessage'],
       resources: [props.parkingQueue.queueArn],
     }));
+    if (props.idempotencyTable) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'RememberDeliveries',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [props.idempotencyTable.tableArn],
+      }));
+    }
     if (props.tokenEncryptionKey) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'DecryptProviderToken',
@@ -128,6 +144,7 @@ export class CustomChannelFunction extends Construct {
         ...props.environment,
         TOKEN_SECRET_ARN: props.tokenSecret.secretArn,
         PARKING_QUEUE_URL: props.parkingQueue.queueUrl,
+        ...(props.idempotencyTable ? { IDEMPOTENCY_TABLE_NAME: props.idempotencyTable.tableName } : {}),
         // The bundle is minified; without this the source map is shipped but never used in stack traces.
         NODE_OPTIONS: '--enable-source-maps',
       },

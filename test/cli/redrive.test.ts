@@ -2,12 +2,15 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseRedriveArgs, runRedrive, UsageError } from '../../cli/redrive';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { deliveryKey, PowertoolsDeliveryGuard } from '../../lambda/idempotency';
 import { type ParkedDelivery, SqsParkingLot } from '../../lambda/parking';
 import { WhatsAppProvider } from '../../lambda/providers/whatsapp';
 import { endpointId, phoneNumber, TEMPLATE_MESSAGE } from '../support/events';
 import { RecordingLogger, StaticTokens } from '../support/fakes';
 import { graphError, GraphApiServer } from '../support/graph-api-server';
 import { SecretsManagerServer } from '../support/secrets-manager-server';
+import { DynamoDbServer } from '../support/dynamodb-server';
 import { SqsServer } from '../support/sqs-server';
 
 const TOKEN = 'EAAredrivetesttoken';
@@ -32,7 +35,7 @@ async function park(items: ParkedDelivery[]): Promise<void> {
   expect(report.parked.size).toBe(items.length);
 }
 
-function redrive(options: Partial<Parameters<typeof runRedrive>[0]> = {}) {
+function redrive(options: Partial<Parameters<typeof runRedrive>[0]> = {}, guard?: PowertoolsDeliveryGuard) {
   const lines: string[] = [];
   const run = runRedrive({ queueUrl: queue.queueUrl, dryRun: false, max: Number.MAX_SAFE_INTEGER, includePermanent: false, ...options }, {
     sqs,
@@ -40,6 +43,7 @@ function redrive(options: Partial<Parameters<typeof runRedrive>[0]> = {}) {
     tokens: new StaticTokens(TOKEN),
     print: (line) => lines.push(line),
     logger: new RecordingLogger(),
+    guard,
   });
   return run.then((summary) => ({ summary, lines }));
 }
@@ -69,7 +73,7 @@ describe('redrive', () => {
     // WHEN the provider has recovered and the redrive runs
     const { summary, lines } = await redrive();
     // THEN the three are delivered once each, with the rendered message, and deleted
-    expect(summary).toEqual({ received: 5, delivered: 3, failed: 0, permanentLeft: 1, unreadable: 1, dryRun: 0 });
+    expect(summary).toEqual({ received: 5, delivered: 3, alreadyDelivered: 0, failed: 0, permanentLeft: 1, unreadable: 1, dryRun: 0 });
     expect(graph.requests.map((r) => r.recipient).sort()).toEqual([phoneNumber(0), phoneNumber(1), phoneNumber(2)]);
     expect(graph.requests[0].body).toMatchObject({ to: expect.any(String), type: 'template', template: TEMPLATE_MESSAGE.template });
     // and what is left is visible again at once
@@ -88,6 +92,29 @@ describe('redrive', () => {
     graph.reset();
     await redrive();
     expect(graph.requests.map((r) => r.recipient)).toEqual([phoneNumber(1)]);
+  });
+
+  test('with the idempotency table, an endpoint a later invocation already delivered is deleted, not resent', async () => {
+    // GIVEN two parked endpoints, one of which the function delivered in a later invocation of the same batch
+    const table = await DynamoDbServer.start();
+    const client = new DynamoDBClient({ endpoint: table.endpoint, region: 'eu-west-1', credentials: CREDENTIALS });
+    try {
+      const guard = new PowertoolsDeliveryGuard('idempotency', 3600, client);
+      guard.registerDeadline(Date.now() + 60_000);
+      await park([parked(0), parked(1)]);
+      const laterInvocation = await guard.run(deliveryKey(parked(0).ids, endpointId(0))!, async () => ({ endpointId: endpointId(0), status: 'delivered', messageId: 'wamid.later', attempts: 1 }));
+      expect(laterInvocation.kind).toBe('sent');
+      // WHEN the redrive runs with the table
+      const { summary, lines } = await redrive({}, guard);
+      // THEN only the other one is sent, and both leave the queue
+      expect(graph.requests.map((r) => r.recipient)).toEqual([phoneNumber(1)]);
+      expect(summary).toMatchObject({ delivered: 2, alreadyDelivered: 1, failed: 0 });
+      expect(queue.messages).toHaveLength(0);
+      expect(lines.at(-1)).toContain('(1 of them already delivered earlier, not resent)');
+    } finally {
+      client.destroy();
+      await table.stop();
+    }
   });
 
   test('--include-permanent resends permanent failures too', async () => {
@@ -156,7 +183,7 @@ describe('redrive command line', () => {
         }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
       });
       // THEN it delivered, deleted and said so
-      expect(result.stderr).toBe('');
+      expect(result.stderr.trim()).toBe('note: no --idempotency-table, so an endpoint a later invocation already delivered would be sent again');
       expect(result.code).toBe(0);
       expect(result.stdout.trim()).toBe('redrive done: 1 received, 1 delivered and deleted, 0 failed again, 0 permanent left, 0 unreadable');
       expect(queue.messages).toHaveLength(0);

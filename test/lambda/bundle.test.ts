@@ -3,6 +3,7 @@ import { runBundledFunction, synthesizedBundleDir } from '../support/bundled-fun
 import { graphError, GraphApiServer } from '../support/graph-api-server';
 import { SecretsManagerServer } from '../support/secrets-manager-server';
 import { SqsServer } from '../support/sqs-server';
+import { DynamoDbServer } from '../support/dynamodb-server';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
 const TOKEN = 'EAAbundletesttoken0123456789';
@@ -10,6 +11,7 @@ const TOKEN = 'EAAbundletesttoken0123456789';
 let graph: GraphApiServer;
 let secrets: SecretsManagerServer;
 let queue: SqsServer;
+let table: DynamoDbServer;
 let bundleDir: string;
 let env: Record<string, string>;
 
@@ -18,6 +20,7 @@ beforeAll(async () => {
   graph = await GraphApiServer.start({ validToken: TOKEN, latencyMs: 50 });
   secrets = await SecretsManagerServer.start({ [SECRET_ARN]: JSON.stringify({ accessToken: TOKEN }) });
   queue = await SqsServer.start();
+  table = await DynamoDbServer.start();
   env = {
     TOKEN_SECRET_ARN: SECRET_ARN,
     WHATSAPP_PHONE_NUMBER_ID: '109876543210987',
@@ -26,6 +29,8 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     AWS_ENDPOINT_URL_SQS: queue.endpoint,
     PARKING_QUEUE_URL: queue.queueUrl,
+    IDEMPOTENCY_TABLE_NAME: 'idempotency',
+    AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
   };
 });
 
@@ -33,6 +38,7 @@ afterAll(async () => {
   await graph?.stop();
   await secrets?.stop();
   await queue?.stop();
+  await table?.stop();
 });
 
 describe('the bundled function (as cdk synth writes it)', () => {
@@ -60,6 +66,8 @@ describe('the bundled function (as cdk synth writes it)', () => {
     expect(run.elapsedMs).toBeLessThan(13_000);
     // the two failures are in the parking queue, the permanent one flagged
     expect(queue.bodies().map((m) => [m.endpointId, m.permanent])).toEqual([[endpointId(12), false], [endpointId(13), true]]);
+    // every delivered endpoint is remembered, so a repeated batch would not message anyone twice
+    expect(table.statuses()).toEqual({ COMPLETED: 48 });
     // the token came through the standard endpoint override, once
     expect(secrets.calls).toEqual([{ target: 'secretsmanager.GetSecretValue', secretId: SECRET_ARN }]);
     // and nothing it printed holds the token or a full number

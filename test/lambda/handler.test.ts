@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type * as HandlerModule from '../../lambda/handler';
 import { SERVICE_NAME } from '../../lib/delivery-stack';
 import { endpoint, endpointId, phoneNumber, pinpointEvent } from '../support/events';
+import { DynamoDbServer } from '../support/dynamodb-server';
 import { graphError, GraphApiServer } from '../support/graph-api-server';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
@@ -45,6 +46,8 @@ function parkedMessages(): Record<string, any>[] {
   return sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!)));
 }
 let server: GraphApiServer;
+/** The idempotency table, reached by the real SDK through AWS_ENDPOINT_URL_DYNAMODB. */
+let table: DynamoDbServer;
 let handler: Handler;
 /** Everything the function wrote to stdout and stderr during the current test. */
 let output: string[] = [];
@@ -66,6 +69,7 @@ function jsonLines(): Record<string, unknown>[] {
 
 beforeAll(async () => {
   server = await GraphApiServer.start({ validToken: TOKEN });
+  table = await DynamoDbServer.start();
   Object.assign(process.env, {
     AWS_REGION: 'eu-west-1',
     // Static credentials and no instance metadata: nothing may reach for a real credential source.
@@ -73,6 +77,8 @@ beforeAll(async () => {
     TOKEN_SECRET_ARN: SECRET_ARN,
     PARKING_QUEUE_URL,
     REPORT_TO_PINPOINT: 'true',
+    IDEMPOTENCY_TABLE_NAME: 'idempotency',
+    AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
     WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
     GRAPH_API_VERSION: 'v25.0',
     GRAPH_API_BASE_URL: server.baseUrl,
@@ -94,10 +100,13 @@ beforeAll(async () => {
 afterAll(async () => {
   jest.restoreAllMocks();
   await server.stop();
+  await table.stop();
 });
 
 beforeEach(() => {
   server.reset();
+  table.items.clear();
+  table.failWith = undefined;
   output = [];
   sqs.reset();
   queueAcceptsEverything();
@@ -332,6 +341,53 @@ describe('handler against a local Graph API', () => {
     });
     await handler(pinpointEvent(2), lambdaContext());
     expect(jsonLines().find((line) => '_aws' in line)).toMatchObject({ ReportFailed: 1 });
+  });
+
+  test('a duplicate invocation of the same batch sends nothing twice, and tries again only what failed', async () => {
+    // GIVEN a first invocation in which one endpoint failed transiently and was parked
+    server.script(phoneNumber(2), ...Array(4).fill(graphError(503)));
+    const first = await handler(pinpointEvent(5), lambdaContext());
+    expect(Object.values(first).map((r) => r.EventAttributes.status)).toEqual(['delivered', 'delivered', 'parked', 'delivered', 'delivered']);
+    expect(table.statuses()).toEqual({ COMPLETED: 4 });
+    server.reset();
+    // WHEN Pinpoint invokes the function with the same batch again
+    const second = await handler(pinpointEvent(5), lambdaContext());
+    // THEN only the one that failed is sent again; the others are reported delivered, with their first message id
+    expect(server.requests.map((r) => r.recipient)).toEqual([phoneNumber(2)]);
+    expect(second[endpointId(0)].EventAttributes).toEqual({
+      status: 'delivered', message_id: first[endpointId(0)].EventAttributes.message_id, reason: 'already_delivered', attempts: '0',
+    });
+    expect(second[endpointId(2)].EventAttributes.status).toBe('delivered');
+    expect(jsonLines().filter((line) => '_aws' in line).at(-1)).toMatchObject({ AlreadyDelivered: 4, Delivered: 5 });
+    for (const ids of server.accepted.values()) expect(ids).toHaveLength(1);
+  });
+
+  test('the same endpoint in another campaign activity is a different message and is sent', async () => {
+    await handler(pinpointEvent(2), lambdaContext());
+    server.reset();
+    await handler({ ...pinpointEvent(2), ActivityId: 'another-activity' }, lambdaContext());
+    expect(server.requests).toHaveLength(2);
+  });
+
+  test('a duplicate that arrives while the first is still sending does not send', async () => {
+    // GIVEN a first invocation whose request hangs until its timeout
+    server.script(phoneNumber(0), { kind: 'hang' });
+    const first = handler(pinpointEvent(1), lambdaContext());
+    while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // WHEN the same batch arrives meanwhile
+    const second = await handler(pinpointEvent(1), lambdaContext());
+    // THEN it leaves the endpoint to the first invocation
+    expect(second[endpointId(0)].EventAttributes).toEqual({ status: 'skipped', reason: 'in_progress_elsewhere', attempts: '0' });
+    expect(server.requests).toHaveLength(1);
+    expect((await first)[endpointId(0)].EventAttributes).toMatchObject({ status: 'parked', error_code: 'timeout' });
+  });
+
+  test('when the idempotency table cannot be reached, nothing is sent and every endpoint is parked', async () => {
+    table.failWith = 'InternalServerError';
+    const response = await handler(pinpointEvent(3), lambdaContext());
+    expect(server.requests).toHaveLength(0);
+    expect(Object.values(response).map((r) => [r.EventAttributes.status, r.EventAttributes.error_code])).toEqual(Array(3).fill(['parked', 'idempotency_unavailable']));
+    expect(parkedMessages()).toHaveLength(3);
   });
 
   test('publishes one EMF line per invocation with the outcome counts and the channel-type counts', async () => {

@@ -28,6 +28,7 @@ const CONFIGURATIONS: [string, Record<string, unknown>][] = [
   }],
   ['the campaign-scoped permission', { invokePermissionScope: 'campaign' }],
   ['alarm notifications by email', { alarmEmail: 'ops@example.com' }],
+  ['no idempotency table', { idempotency: false }],
   ['no Pinpoint resources', { pinpointEnabled: false }],
 ];
 

@@ -27,7 +27,7 @@ describe('parseConfig', () => {
       tokenSecret: { existingSecretArn: undefined, kmsKeyArn: undefined },
       whatsApp: { phoneNumberId: undefined, graphApiVersion: 'v25.0', graphApiBaseUrl: 'https://graph.facebook.com' },
       logRetention: RetentionDays.ONE_MONTH,
-      delivery: { concurrency: 50 },
+      delivery: { concurrency: 50, idempotency: true },
       alarms: { email: undefined, failedDeliveriesThreshold: 5 },
       pinpoint: {
         existingProjectId: undefined,
@@ -78,6 +78,7 @@ describe('parseConfig', () => {
     [{ complianceChecks: 'on' }, 'complianceChecks', 'true or false'],
     [{ logRetentionDays: 10 }, 'logRetentionDays', 'retention in days'],
     [{ deliveryConcurrency: 0 }, 'deliveryConcurrency', 'from 1 to 50'],
+    [{ idempotency: 'off' }, 'idempotency', 'true or false'],
     [{ alarmEmail: 'ops at example' }, 'alarmEmail', 'email address'],
     [{ failedDeliveriesAlarmThreshold: 0 }, 'failedDeliveriesAlarmThreshold', 'whole number from 1'],
     [{ deliveryConcurrency: '51' }, 'deliveryConcurrency', 'from 1 to 50'],

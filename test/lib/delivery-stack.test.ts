@@ -55,6 +55,7 @@ describe('DeliveryStack with the default configuration', () => {
         Variables: Match.objectEquals({
           TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^ProviderToken') },
           PARKING_QUEUE_URL: { Ref: Match.stringLikeRegexp('^ParkingQueue') },
+          IDEMPOTENCY_TABLE_NAME: { Ref: Match.stringLikeRegexp('^IdempotencyTable') },
           MAX_CONCURRENCY: '50',
           REPORT_TO_PINPOINT: 'true',
           GRAPH_API_VERSION: 'v25.0',
@@ -87,6 +88,25 @@ describe('DeliveryStack with the default configuration', () => {
     expect(sqsStatements).toEqual([
       expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ParkingQueue/), 'Arn'] } }),
     ]);
+  });
+
+  test('the idempotency table has a TTL, on-demand billing, encryption and point-in-time recovery', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  test('the role may only get, put, update and delete items of the idempotency table', () => {
+    const dynamoStatements = statements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamoStatements).toEqual([expect.objectContaining({
+      Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^IdempotencyTable/), 'Arn'] },
+    })]);
   });
 
   test('the log group has a retention', () => {
@@ -134,6 +154,17 @@ describe('DeliveryStack with the default configuration', () => {
 
   test('references no Pinpoint resource, so it stands alone', () => {
     expect(JSON.stringify(template.toJSON())).not.toMatch(/Pinpoint::|mobiletargeting/);
+  });
+});
+
+describe('DeliveryStack with idempotency=false', () => {
+  const template = Template.fromStack(buildApp({ idempotency: 'false' }).delivery);
+
+  test('has no table, no DynamoDB permission and no table name for the function', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    expect(statements(template).flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(fn.Properties.Environment.Variables.IDEMPOTENCY_TABLE_NAME).toBeUndefined();
   });
 });
 
