@@ -1,9 +1,11 @@
 /**
- * npm run redrive -- --queue-url URL [--dry-run] [--max N] [--include-permanent]
+ * npm run redrive -- --queue-url URL [--dry-run] [--max N] [--include-permanent] [--include-uncertain]
  *
  * Sends parked deliveries again through the same core and provider code as the function, and
  * deletes each message only once its endpoint was delivered. Permanent failures stay in the queue
- * unless --include-permanent is given. Messages left in the queue are made visible again at the end.
+ * unless --include-permanent is given, and so do uncertain ones (the provider never answered, so it
+ * may have delivered them) unless --include-uncertain is given. Messages left in the queue are made
+ * visible again at the end.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -24,6 +26,8 @@ export interface RedriveOptions {
   /** Stop after this many messages. */
   readonly max: number;
   readonly includePermanent: boolean;
+  /** Also resend deliveries whose last request went unanswered (they may already have arrived). */
+  readonly includeUncertain: boolean;
 }
 
 export interface RedriveDeps {
@@ -44,6 +48,7 @@ export interface RedriveSummary {
   readonly alreadyDelivered: number;
   readonly failed: number;
   readonly permanentLeft: number;
+  readonly uncertainLeft: number;
   readonly unreadable: number;
   readonly dryRun: number;
 }
@@ -53,7 +58,7 @@ const VISIBILITY_TIMEOUT_SECONDS = 120;
 const PROGRESS_EVERY = 50;
 
 export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Promise<RedriveSummary> {
-  const counts = { received: 0, delivered: 0, alreadyDelivered: 0, failed: 0, permanentLeft: 0, unreadable: 0, dryRun: 0 };
+  const counts = { received: 0, delivered: 0, alreadyDelivered: 0, failed: 0, permanentLeft: 0, uncertainLeft: 0, unreadable: 0, dryRun: 0 };
   const seen = new Set<string>();
   const leftInQueue: Message[] = [];
   let lastProgress = 0;
@@ -87,6 +92,9 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
         leftInQueue.push(message);
       } else if (parked.permanent && !options.includePermanent) {
         counts.permanentLeft += 1;
+        leftInQueue.push(message);
+      } else if (parked.uncertain && !options.includeUncertain) {
+        counts.uncertainLeft += 1;
         leftInQueue.push(message);
       } else if (options.dryRun) {
         counts.dryRun += 1;
@@ -146,7 +154,7 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
 
   deps.print(`redrive ${options.dryRun ? '(dry run) ' : ''}done: ${counts.received} received, ${counts.delivered} delivered and deleted, `
     + `${counts.alreadyDelivered ? `(${counts.alreadyDelivered} of them already delivered earlier, not resent), ` : ''}`
-    + `${counts.failed} failed again, ${counts.permanentLeft} permanent left, ${counts.unreadable} unreadable`
+    + `${counts.failed} failed again, ${counts.permanentLeft} permanent left, ${counts.uncertainLeft} uncertain left, ${counts.unreadable} unreadable`
     + `${options.dryRun ? `, ${counts.dryRun} would be resent` : ''}`);
   return counts;
 }
@@ -162,11 +170,13 @@ function parseParked(body: string | undefined): ParkedDelivery | undefined {
   }
 }
 
-const USAGE = `Usage: npm run redrive -- --queue-url URL [--dry-run] [--max N] [--include-permanent]
+const USAGE = `Usage: npm run redrive -- --queue-url URL [--dry-run] [--max N] [--include-permanent] [--include-uncertain]
     [--token-secret-arn ARN] [--phone-number-id ID] [--idempotency-table NAME]
     [--graph-api-version v25.0] [--graph-api-base-url URL]
 
-Resends parked deliveries and deletes each one once it is delivered.
+Resends parked deliveries and deletes each one once it is delivered. Left in the queue unless asked:
+permanent failures (--include-permanent) and uncertain ones, whose request went unanswered so that
+WhatsApp may have delivered them (--include-uncertain; check the delivery webhooks first).
 The token secret ARN, phone number id and idempotency table default to TOKEN_SECRET_ARN,
 WHATSAPP_PHONE_NUMBER_ID and IDEMPOTENCY_TABLE_NAME; the delivery stack's outputs (ParkingQueueUrl,
 TokenSecretArn, IdempotencyTableName) give their values. With the table, an endpoint that a later
@@ -184,6 +194,7 @@ export function parseRedriveArgs(argv: string[], env: NodeJS.ProcessEnv): Redriv
       'dry-run': { type: 'boolean', default: false },
       max: { type: 'string' },
       'include-permanent': { type: 'boolean', default: false },
+      'include-uncertain': { type: 'boolean', default: false },
       'token-secret-arn': { type: 'string' },
       'phone-number-id': { type: 'string' },
       'idempotency-table': { type: 'string' },
@@ -204,7 +215,8 @@ export function parseRedriveArgs(argv: string[], env: NodeJS.ProcessEnv): Redriv
   if (!dryRun && !/^arn:[\w-]+:secretsmanager:/.test(tokenSecretArn)) throw new UsageError('--token-secret-arn (or TOKEN_SECRET_ARN) must be the ARN of the token secret');
   if (!dryRun && !/^\d+$/.test(phoneNumberId)) throw new UsageError('--phone-number-id (or WHATSAPP_PHONE_NUMBER_ID) must be the numeric phone number id');
   return {
-    queueUrl, dryRun, max, includePermanent: values['include-permanent'] ?? false, tokenSecretArn, phoneNumberId,
+    queueUrl, dryRun, max, includePermanent: values['include-permanent'] ?? false, includeUncertain: values['include-uncertain'] ?? false,
+    tokenSecretArn, phoneNumberId,
     idempotencyTable: values['idempotency-table'] ?? env.IDEMPOTENCY_TABLE_NAME,
     apiVersion: values['graph-api-version'] ?? env.GRAPH_API_VERSION ?? 'v25.0',
     baseUrl: values['graph-api-base-url'] ?? env.GRAPH_API_BASE_URL ?? 'https://graph.facebook.com',

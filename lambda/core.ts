@@ -32,6 +32,8 @@ export interface EndpointResult {
   readonly attempts: number;
   /** For a failure: whether a later retry may succeed (transient), as opposed to a permanent rejection. */
   readonly retryable?: boolean;
+  /** For a failure: the last request may have been accepted (no answer came), so a resend could send twice. */
+  readonly mayHaveBeenSent?: boolean;
   /** What was (or would have been) sent, for the caller to park or resend. Absent when nothing could be built. */
   readonly delivery?: { readonly recipient: string; readonly maskedRecipient: string; readonly message: JsonObject };
 }
@@ -244,6 +246,7 @@ async function settle(results: EndpointResult[], ids: CampaignIds, deps: Deliver
     recipient: r.delivery!.recipient,
     message: r.delivery!.message,
     permanent: !r.retryable,
+    uncertain: r.mayHaveBeenSent ?? false,
     lastError: { code: r.errorCode ?? 'unknown', reason: r.reason ?? '' },
     attempts: r.attempts,
     parkedAt,
@@ -377,7 +380,9 @@ class BatchSender {
     } catch (error) {
       // A bug or an unexpected rejection: the request may or may not have gone out.
       this.deps.logger.error('Unexpected error while sending', { endpointId: job.endpointId, error: String(error) });
-      return this.report(failed(job.endpointId, job.channelType, 'internal_error', 'unexpected error while sending', true, attempts, job));
+      return this.report({
+        ...failed(job.endpointId, job.channelType, 'internal_error', 'unexpected error while sending', true, attempts, job), mayHaveBeenSent: attempts > 0,
+      });
     }
   }
 
@@ -404,12 +409,18 @@ class BatchSender {
 
   private failedAttempt(job: DeliveryJob, outcome: SendFailure, attempts: number): EndpointResult {
     const retryable = outcome.disposition === 'retry' || outcome.disposition === 'defer';
-    return this.report(failed(job.endpointId, job.channelType, outcome.errorCode, outcome.detail, retryable, attempts, job));
+    return this.report({
+      ...failed(job.endpointId, job.channelType, outcome.errorCode, outcome.detail, retryable, attempts, job),
+      mayHaveBeenSent: outcome.mayHaveBeenSent ?? false,
+    });
   }
 
   private outOfTime(job: DeliveryJob, attempts: number, last: SendFailure | undefined): EndpointResult {
     const reason = last ? `out of time to retry after: ${last.detail}` : 'out of time before the first attempt';
-    return this.report(failed(job.endpointId, job.channelType, last?.errorCode ?? 'deadline_exceeded', reason, true, attempts, job));
+    return this.report({
+      ...failed(job.endpointId, job.channelType, last?.errorCode ?? 'deadline_exceeded', reason, true, attempts, job),
+      mayHaveBeenSent: last?.mayHaveBeenSent ?? false,
+    });
   }
 
   private report(result: EndpointResult): EndpointResult {

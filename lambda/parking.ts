@@ -22,6 +22,11 @@ export interface ParkedDelivery {
   readonly message: JsonObject;
   /** A permanent failure is parked for inspection only; the redrive leaves it unless asked. */
   readonly permanent: boolean;
+  /**
+   * The last request went unanswered, so the provider may have delivered it: the redrive leaves it
+   * unless asked, since the Graph API has no idempotency key and a resend could message twice.
+   */
+  readonly uncertain: boolean;
   readonly lastError: { readonly code: string; readonly reason: string };
   readonly attempts: number;
   readonly parkedAt: string;
@@ -75,6 +80,7 @@ export class SqsParkingLot implements ParkingLot {
           MessageBody: JSON.stringify(item),
           MessageAttributes: {
             permanent: { DataType: 'String', StringValue: String(item.permanent) },
+            uncertain: { DataType: 'String', StringValue: String(item.uncertain) },
             errorCode: { DataType: 'String', StringValue: item.lastError.code },
           },
         })),

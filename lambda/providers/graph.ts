@@ -64,7 +64,7 @@ export async function postToGraph(options: GraphPostOptions): Promise<SendOutcom
     text = await response.text();
   } catch (error) {
     // The provider answered but the body was cut off: it may well have accepted the message.
-    return { ...networkFailure(error, options.signal), disposition: 'defer' };
+    return { ...networkFailure(error, options.signal), disposition: 'defer', mayHaveBeenSent: true };
   }
   const body = parseJson(text);
 
@@ -72,7 +72,9 @@ export async function postToGraph(options: GraphPostOptions): Promise<SendOutcom
     const messageId = options.messageIdOf(body);
     if (messageId) return { ok: true, messageId };
     // Accepted by HTTP but not in the documented form: do not resend, the message may be out.
-    return { ok: false, disposition: 'defer', errorCode: `http_${response.status}`, detail: 'success response without a message id', throttled: false };
+    return {
+      ok: false, disposition: 'defer', errorCode: `http_${response.status}`, detail: 'success response without a message id', throttled: false, mayHaveBeenSent: true,
+    };
   }
   return classifyGraphError(response.status, body, retryAfterMs(response.headers.get('retry-after')), options.productErrors);
 }
@@ -111,15 +113,18 @@ function networkFailure(error: unknown, signal: AbortSignal): SendFailure {
   if (signal.aborted) {
     // The request was sent and not answered in time. The provider may have accepted it, and the
     // Graph API has no idempotency key, so a resend could message the person twice.
-    return { ok: false, disposition: 'defer', errorCode: 'timeout', detail: 'no response before the request timeout', throttled: false };
+    return { ok: false, disposition: 'defer', errorCode: 'timeout', detail: 'no response before the request timeout', throttled: false, mayHaveBeenSent: true };
   }
   const code = errorCode(error);
+  const retryable = code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
   return {
     ok: false,
-    disposition: code && RETRYABLE_NETWORK_CODES.has(code) ? 'retry' : 'defer',
+    disposition: retryable ? 'retry' : 'defer',
     errorCode: `network_${code ?? 'error'}`,
     detail: `network error${code ? ` ${code}` : ''}`,
     throttled: false,
+    // An error we cannot place may have come after the request went out.
+    mayHaveBeenSent: !retryable,
   };
 }
 

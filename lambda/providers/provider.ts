@@ -39,6 +39,11 @@ export interface SendFailure {
   /** Short, safe to log and to return to Pinpoint: never the token, never the address. */
   readonly detail: string;
   readonly throttled: boolean;
+  /**
+   * The request may have reached the provider and been accepted (no answer, a cut-off answer):
+   * sending it again could message the person twice.
+   */
+  readonly mayHaveBeenSent?: boolean;
   /** From a Retry-After header, when the provider sent one. */
   readonly retryAfterMs?: number;
 }

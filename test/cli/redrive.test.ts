@@ -24,7 +24,7 @@ function parked(index: number, overrides: Partial<ParkedDelivery> = {}): ParkedD
   return {
     version: 1, channel: 'whatsapp', ids: { applicationId: 'app', campaignId: 'camp', treatmentId: '0', activityId: 'act' },
     endpointId: endpointId(index), channelType: 'CUSTOM', recipient: phoneNumber(index), message: TEMPLATE_MESSAGE,
-    permanent: false, lastError: { code: 'timeout', reason: 'no response' }, attempts: 1, parkedAt: '2026-11-23T09:00:00.000Z',
+    permanent: false, uncertain: false, lastError: { code: 'http_503', reason: 'HTTP 503' }, attempts: 4, parkedAt: '2026-11-23T09:00:00.000Z',
     ...overrides,
   };
 }
@@ -37,7 +37,7 @@ async function park(items: ParkedDelivery[]): Promise<void> {
 
 function redrive(options: Partial<Parameters<typeof runRedrive>[0]> = {}, guard?: PowertoolsDeliveryGuard) {
   const lines: string[] = [];
-  const run = runRedrive({ queueUrl: queue.queueUrl, dryRun: false, max: Number.MAX_SAFE_INTEGER, includePermanent: false, ...options }, {
+  const run = runRedrive({ queueUrl: queue.queueUrl, dryRun: false, max: Number.MAX_SAFE_INTEGER, includePermanent: false, includeUncertain: false, ...options }, {
     sqs,
     provider: new WhatsAppProvider({ baseUrl: graph.baseUrl, apiVersion: 'v25.0', phoneNumberId: '109876543210987' }),
     tokens: new StaticTokens(TOKEN),
@@ -73,13 +73,13 @@ describe('redrive', () => {
     // WHEN the provider has recovered and the redrive runs
     const { summary, lines } = await redrive();
     // THEN the three are delivered once each, with the rendered message, and deleted
-    expect(summary).toEqual({ received: 5, delivered: 3, alreadyDelivered: 0, failed: 0, permanentLeft: 1, unreadable: 1, dryRun: 0 });
+    expect(summary).toEqual({ received: 5, delivered: 3, alreadyDelivered: 0, failed: 0, permanentLeft: 1, uncertainLeft: 0, unreadable: 1, dryRun: 0 });
     expect(graph.requests.map((r) => r.recipient).sort()).toEqual([phoneNumber(0), phoneNumber(1), phoneNumber(2)]);
     expect(graph.requests[0].body).toMatchObject({ to: expect.any(String), type: 'template', template: TEMPLATE_MESSAGE.template });
     // and what is left is visible again at once
     expect(queue.messages.map((m) => m.messageId === 'foreign' ? 'foreign' : JSON.parse(m.body).endpointId)).toEqual([endpointId(3), 'foreign']);
     expect(queue.messages.every((m) => m.invisibleUntil <= Date.now())).toBe(true);
-    expect(lines.at(-1)).toBe('redrive done: 5 received, 3 delivered and deleted, 0 failed again, 1 permanent left, 1 unreadable');
+    expect(lines.at(-1)).toBe('redrive done: 5 received, 3 delivered and deleted, 0 failed again, 1 permanent left, 0 uncertain left, 1 unreadable');
   });
 
   test('an endpoint that fails again stays in the queue; nothing delivered is resent', async () => {
@@ -117,6 +117,18 @@ describe('redrive', () => {
     }
   });
 
+  test('an uncertain delivery (its request went unanswered) is left unless --include-uncertain', async () => {
+    // GIVEN a parked timeout: WhatsApp may have delivered it
+    await park([parked(0, { uncertain: true, lastError: { code: 'timeout', reason: 'no response before the request timeout' } })]);
+    // WHEN the redrive runs without the flag; THEN nothing is sent and it stays
+    expect((await redrive()).summary).toMatchObject({ uncertainLeft: 1, delivered: 0 });
+    expect(graph.requests).toHaveLength(0);
+    expect(queue.messages).toHaveLength(1);
+    // WHEN the operator has checked and asks for it; THEN it is sent
+    expect((await redrive({ includeUncertain: true })).summary).toMatchObject({ uncertainLeft: 0, delivered: 1 });
+    expect(queue.messages).toHaveLength(0);
+  });
+
   test('--include-permanent resends permanent failures too', async () => {
     await park([parked(0, { permanent: true })]);
     const { summary } = await redrive({ includePermanent: true });
@@ -130,7 +142,7 @@ describe('redrive', () => {
     expect(summary).toMatchObject({ received: 2, dryRun: 2, delivered: 0 });
     expect(graph.requests).toHaveLength(0);
     expect(queue.messages).toHaveLength(2);
-    expect(lines).toContain(`would resend ${endpointId(0)} (***0000), last error timeout`);
+    expect(lines).toContain(`would resend ${endpointId(0)} (***0000), last error http_503`);
     expect(lines.join('\n')).not.toContain(phoneNumber(0));
   });
 
@@ -185,7 +197,7 @@ describe('redrive command line', () => {
       // THEN it delivered, deleted and said so
       expect(result.stderr.trim()).toBe('note: no --idempotency-table, so an endpoint a later invocation already delivered would be sent again');
       expect(result.code).toBe(0);
-      expect(result.stdout.trim()).toBe('redrive done: 1 received, 1 delivered and deleted, 0 failed again, 0 permanent left, 0 unreadable');
+      expect(result.stdout.trim()).toBe('redrive done: 1 received, 1 delivered and deleted, 0 failed again, 0 permanent left, 0 uncertain left, 0 unreadable');
       expect(queue.messages).toHaveLength(0);
       expect(graph.requestsFor(phoneNumber(7))).toHaveLength(1);
     } finally {

@@ -151,8 +151,9 @@ describe('handler against a local Graph API', () => {
     // no number got two accepted messages
     for (const ids of server.accepted.values()) expect(ids).toHaveLength(1);
     // the failures went to the parking queue in one batch call, the permanent ones flagged
-    expect(parkedMessages().map((m) => [m.endpointId, m.permanent, m.lastError.code])).toEqual([
-      [endpointId(4), false, 'timeout'], [endpointId(5), true, '131026'], [endpointId(6), true, '132001'],
+    // (the timeout flagged uncertain: WhatsApp may have accepted it, so the redrive leaves it unless asked)
+    expect(parkedMessages().map((m) => [m.endpointId, m.permanent, m.uncertain, m.lastError.code])).toEqual([
+      [endpointId(4), false, true, 'timeout'], [endpointId(5), true, false, '131026'], [endpointId(6), true, false, '132001'],
     ]);
     // and the batch finished shortly after the one request timeout, far inside Pinpoint's 15 s
     expect(elapsed).toBeLessThan(REQUEST_TIMEOUT_MS + 2000);
@@ -236,7 +237,8 @@ describe('handler against a local Graph API', () => {
     const [call] = sqs.commandCalls(SendMessageBatchCommand);
     expect(call.args[0].input.QueueUrl).toBe(PARKING_QUEUE_URL);
     expect(call.args[0].input.Entries![0].MessageAttributes).toEqual({
-      permanent: { DataType: 'String', StringValue: 'false' }, errorCode: { DataType: 'String', StringValue: 'http_503' },
+      permanent: { DataType: 'String', StringValue: 'false' }, uncertain: { DataType: 'String', StringValue: 'false' },
+      errorCode: { DataType: 'String', StringValue: 'http_503' },
     });
     expect(parkedMessages()).toEqual([{
       version: 1,
@@ -250,6 +252,7 @@ describe('handler against a local Graph API', () => {
       recipient: phoneNumber(2),
       message: expect.objectContaining({ type: 'template', template: expect.objectContaining({ name: 'order_unpaid' }) }),
       permanent: false,
+      uncertain: false,
       lastError: { code: 'http_503', reason: expect.stringContaining('HTTP 503') },
       attempts: 4,
       parkedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),

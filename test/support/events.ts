@@ -31,9 +31,10 @@ export function endpointId(index: number): string {
   return `endpoint-${String(index).padStart(2, '0')}`;
 }
 
-export function pinpointEvent(count: number, options: { message?: unknown; endpoints?: Record<string, unknown> } = {}): Record<string, unknown> {
+export function pinpointEvent(count: number, options: { message?: unknown; endpoints?: Record<string, unknown>; offset?: number } = {}): Record<string, unknown> {
   const endpoints: Record<string, unknown> = {};
-  for (let i = 0; i < count; i += 1) endpoints[endpointId(i)] = endpoint(i);
+  const offset = options.offset ?? 0;
+  for (let i = offset; i < offset + count; i += 1) endpoints[endpointId(i)] = endpoint(i);
   return {
     Message: {},
     Data: JSON.stringify(options.message ?? TEMPLATE_MESSAGE),

@@ -28,6 +28,19 @@ export interface ReceivedRequest {
   readonly answer: ScriptedAnswer['kind'];
 }
 
+/** Probabilities (0-1) of each fault per request, drawn from a seeded generator so a run can be repeated. */
+export interface FaultRates {
+  readonly throttle?: number;
+  readonly serverError?: number;
+  /** No answer at all: the client times out. The message is not accepted. */
+  readonly hang?: number;
+  /** The connection is closed before any answer. The message is not accepted. */
+  readonly reset?: number;
+  /** 131026, undeliverable. */
+  readonly permanent?: number;
+  readonly seed?: number;
+}
+
 export interface GraphApiServerOptions {
   /** Delay before every answer. */
   readonly latencyMs?: number;
@@ -43,6 +56,8 @@ export class GraphApiServer {
   private readonly server: http.Server;
   private validToken: string | undefined;
   private messageCounter = 0;
+  private faults?: FaultRates;
+  private random: () => number = Math.random;
 
   private constructor(private readonly options: GraphApiServerOptions) {
     this.validToken = options.validToken;
@@ -63,6 +78,12 @@ export class GraphApiServer {
   /** Answers for `recipient`'s next requests, in order; after them, requests are accepted. */
   script(recipient: string, ...answers: ScriptedAnswer[]): void {
     this.scripts.set(recipient, [...answers]);
+  }
+
+  /** Injects faults into every request without a script; `undefined` turns them off. */
+  injectFaults(faults: FaultRates | undefined): void {
+    this.faults = faults;
+    this.random = mulberry32(faults?.seed ?? 1);
   }
 
   acceptToken(token: string): void {
@@ -97,10 +118,28 @@ export class GraphApiServer {
       const recipient = String(body.to ?? (body.recipient as { id?: unknown } | undefined)?.id ?? '');
       const authorization = req.headers.authorization;
       const tokenOk = this.validToken === undefined || authorization === `Bearer ${this.validToken}`;
-      const answer: ScriptedAnswer = !tokenOk ? graphError(401, 190) : this.scripts.get(recipient)?.shift() ?? accept;
+      const answer: ScriptedAnswer = !tokenOk ? graphError(401, 190) : this.scripts.get(recipient)?.shift() ?? this.drawFault() ?? accept;
       this.requests.push({ method: req.method ?? '', path: req.url ?? '', authorization, body, recipient, answer: answer.kind });
       setTimeout(() => this.answer(answer, recipient, req, res), this.options.latencyMs ?? 0);
     });
+  }
+
+  private drawFault(): ScriptedAnswer | undefined {
+    if (!this.faults) return undefined;
+    const draw = this.random();
+    let bound = 0;
+    const faults: [number | undefined, ScriptedAnswer][] = [
+      [this.faults.throttle, graphError(429, 130429)],
+      [this.faults.serverError, graphError(503)],
+      [this.faults.hang, { kind: 'hang' }],
+      [this.faults.reset, { kind: 'reset' }],
+      [this.faults.permanent, graphError(400, 131026)],
+    ];
+    for (const [rate, answer] of faults) {
+      bound += rate ?? 0;
+      if (draw < bound) return answer;
+    }
+    return undefined;
   }
 
   private answer(answer: ScriptedAnswer, recipient: string, req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -131,4 +170,16 @@ export class GraphApiServer {
       }
     }
   }
+}
+
+/** A small seeded generator, so that a fault run is the same every time. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
