@@ -5,8 +5,7 @@
  * DynamoDB: it evaluates that one condition, which is all the layer sends. Reached through
  * AWS_ENDPOINT_URL_DYNAMODB.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { AwsJsonError, AwsJsonServer } from './aws-json-server';
 
 type AttributeValue = { S?: string; N?: string; [type: string]: unknown };
 type Item = Record<string, AttributeValue>;
@@ -16,41 +15,24 @@ export class DynamoDbServer {
   readonly operations: string[] = [];
   /** When set, every request fails with this error type (e.g. a throttled or unreachable table). */
   failWith?: string;
-  private readonly server: http.Server;
-
-  private constructor(private readonly latencyMs: number) {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const operation = String(req.headers['x-amz-target'] ?? '').replace('DynamoDB_20120810.', '');
-        this.operations.push(operation);
-        const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-        const reply = (status: number, body: unknown) => setTimeout(
-          () => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(body)), this.latencyMs,
-        );
-        if (this.failWith) {
-          reply(400, { __type: `com.amazonaws.dynamodb.v20120810#${this.failWith}`, message: 'injected failure' });
-          return;
-        }
-        try {
-          reply(200, this.handle(operation, input));
-        } catch (error) {
-          const { type, item } = error as { type?: string; item?: Item };
-          reply(400, { __type: `com.amazonaws.dynamodb.v20120810#${type ?? 'ValidationException'}`, message: String((error as Error).message ?? error), Item: item });
-        }
-      });
-    });
-  }
+  private http!: AwsJsonServer;
 
   static async start(options: { latencyMs?: number } = {}): Promise<DynamoDbServer> {
-    const server = new DynamoDbServer(options.latencyMs ?? 0);
-    await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
+    const server = new DynamoDbServer();
+    server.http = await AwsJsonServer.start({
+      contentType: 'application/x-amz-json-1.0',
+      latencyMs: options.latencyMs,
+      handle: (operation, input) => {
+        server.operations.push(operation);
+        if (server.failWith) throw new AwsJsonError(`com.amazonaws.dynamodb.v20120810#${server.failWith}`, 'injected failure');
+        return server.handle(operation, input);
+      },
+    });
     return server;
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.http.endpoint;
   }
 
   /** Items by status, e.g. { COMPLETED: 3 }. */
@@ -60,9 +42,8 @@ export class DynamoDbServer {
     return counts;
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   private handle(operation: string, input: any): unknown {
@@ -75,7 +56,9 @@ export class DynamoDbServer {
           const expired = Number(existing.expiration?.N ?? 0) < Number(values[':now']?.N ?? 0);
           const inProgressExpired = existing.status?.S === 'INPROGRESS' && existing.in_progress_expiration !== undefined
             && Number(existing.in_progress_expiration.N) < Number(values[':now_in_millis']?.N ?? 0);
-          if (!expired && !inProgressExpired) throw Object.assign(new Error('The conditional request failed'), { type: 'ConditionalCheckFailedException', item: existing });
+          if (!expired && !inProgressExpired) {
+            throw new AwsJsonError('com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', 'The conditional request failed', { Item: existing });
+          }
         }
         this.items.set(key, input.Item);
         return {};

@@ -5,8 +5,7 @@
  * AWS_ENDPOINT_URL_SQS from code that runs outside jest's module mocks.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { AwsJsonError, AwsJsonServer } from './aws-json-server';
 
 export interface StoredMessage {
   readonly messageId: string;
@@ -23,34 +22,22 @@ export class SqsServer {
   readonly operations: string[] = [];
   /** Makes the next SendMessageBatch calls refuse the entries whose index is listed, once each call. */
   refuseNextBatches: { index: number; senderFault: boolean }[][] = [];
-  private readonly server: http.Server;
-
-  private constructor() {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const operation = String(req.headers['x-amz-target'] ?? '').replace('AmazonSQS.', '');
-        this.operations.push(operation);
-        const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-        const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(body));
-        try {
-          reply(200, this.handle(operation, input));
-        } catch (error) {
-          reply(400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: (error as Error).message });
-        }
-      });
-    });
-  }
+  private http!: AwsJsonServer;
 
   static async start(): Promise<SqsServer> {
     const server = new SqsServer();
-    await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
+    server.http = await AwsJsonServer.start({
+      contentType: 'application/x-amz-json-1.0',
+      handle: (operation, input) => {
+        server.operations.push(operation);
+        return server.handle(operation, input);
+      },
+    });
     return server;
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.http.endpoint;
   }
 
   get queueUrl(): string {
@@ -61,9 +48,8 @@ export class SqsServer {
     return this.messages.map((m) => JSON.parse(m.body));
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   private handle(operation: string, input: any): unknown {
@@ -104,13 +90,13 @@ export class SqsServer {
       }
       case 'DeleteMessage': {
         const index = this.messages.findIndex((m) => m.receiptHandle === input.ReceiptHandle);
-        if (index < 0) throw new Error('ReceiptHandleIsInvalid');
+        if (index < 0) throw new AwsJsonError('ReceiptHandleIsInvalid', 'The receipt handle is not valid.');
         this.messages.splice(index, 1);
         return {};
       }
       case 'ChangeMessageVisibility': {
         const message = this.messages.find((m) => m.receiptHandle === input.ReceiptHandle);
-        if (!message) throw new Error('ReceiptHandleIsInvalid');
+        if (!message) throw new AwsJsonError('ReceiptHandleIsInvalid', 'The receipt handle is not valid.');
         message.invisibleUntil = now + 1000 * input.VisibilityTimeout;
         return {};
       }
