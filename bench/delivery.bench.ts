@@ -24,7 +24,7 @@ const DYNAMODB_LATENCY_MS = 5;
 const ENDPOINTS = 50;
 const ROUNDS = 7;
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:bench-token-AbC123';
-const TOKEN = 'EAAbenchtoken';
+const TOKEN = 'test-token-bench';
 const PHONE_NUMBER_ID = '109876543210987';
 
 type Handler = typeof HandlerModule.handler;

@@ -13,7 +13,7 @@ import { SecretsManagerServer } from '../support/secrets-manager-server';
 import { DynamoDbServer } from '../support/dynamodb-server';
 import { SqsServer } from '../support/sqs-server';
 
-const TOKEN = 'EAAredrivetesttoken';
+const TOKEN = 'test-token-redrive';
 const CREDENTIALS = { accessKeyId: 'AKIDTESTONLY', secretAccessKey: 'test-only' };
 
 let graph: GraphApiServer;

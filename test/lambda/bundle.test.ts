@@ -6,7 +6,7 @@ import { SqsServer } from '../support/sqs-server';
 import { DynamoDbServer } from '../support/dynamodb-server';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
-const TOKEN = 'EAAbundletesttoken0123456789';
+const TOKEN = 'test-token-bundle-0123456789';
 
 let graph: GraphApiServer;
 let secrets: SecretsManagerServer;

@@ -25,7 +25,7 @@ type Response = Record<string, { EventAttributes: Record<string, string> }>;
 type Handler = (event: unknown, context: Context) => Promise<Response>;
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
-const TOKEN = 'EAAfaultinjectiontoken';
+const TOKEN = 'test-token-fault-injection';
 const PHONE_NUMBER_ID = '109876543210987';
 const CREDENTIALS = { accessKeyId: 'AKIDTESTONLY', secretAccessKey: 'test-only' };
 const BATCH = 50;

@@ -10,7 +10,7 @@ import { DynamoDbServer } from '../support/dynamodb-server';
 import { graphError, GraphApiServer } from '../support/graph-api-server';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
-const TOKEN = 'EAAintegrationtesttoken0123456789';
+const TOKEN = 'test-token-integration-0123456789';
 const PHONE_NUMBER_ID = '109876543210987';
 const REQUEST_TIMEOUT_MS = 1000;
 
@@ -178,7 +178,7 @@ describe('handler against a local Graph API', () => {
   test('reads the secret once per container, and again only when the provider rejects the token', async () => {
     // GIVEN the token was rotated: the secret now holds a new one the provider accepts
     await handler(pinpointEvent(2), lambdaContext());
-    const rotated = 'EAArotatedtoken9876543210';
+    const rotated = 'test-token-rotated-9876543210';
     server.acceptToken(rotated);
     secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: JSON.stringify({ accessToken: rotated }) });
     // WHEN the next batch arrives with the old token still cached

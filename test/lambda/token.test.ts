@@ -13,12 +13,12 @@ beforeEach(() => secrets.reset());
 describe('SecretsManagerTokenSource', () => {
   test('reads the accessToken once and serves it from the cache', async () => {
     // GIVEN a secret holding a token
-    secrets.on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: '{"accessToken":"EAAtoken1"}' });
+    secrets.on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: '{"accessToken":"test-token-1"}' });
     const tokens = new SecretsManagerTokenSource(ARN, 300);
     // WHEN read three times
     const values = [await tokens.get(), await tokens.get(), await tokens.get()];
     // THEN one API call
-    expect(values).toEqual(['EAAtoken1', 'EAAtoken1', 'EAAtoken1']);
+    expect(values).toEqual(['test-token-1', 'test-token-1', 'test-token-1']);
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });
 
@@ -50,8 +50,8 @@ describe('SecretsManagerTokenSource', () => {
 
 describe('parseToken', () => {
   test.each([
-    ['plain text', 'EAAsecretvalue', 'is not JSON'],
-    ['JSON without accessToken', '{"token":"EAAsecretvalue"}', 'no "accessToken" string'],
+    ['plain text', 'test-secret-value', 'is not JSON'],
+    ['JSON without accessToken', '{"token":"test-secret-value"}', 'no "accessToken" string'],
     ['an empty accessToken', '{"accessToken":"  "}', 'no "accessToken" string'],
     ['a binary secret', undefined, 'no SecretString'],
   ])('rejects %s without repeating the value', (_name, raw, problem) => {
@@ -63,6 +63,6 @@ describe('parseToken', () => {
       message = (error as Error).message;
     }
     expect(message).toContain(problem);
-    expect(message).not.toContain('EAAsecretvalue');
+    expect(message).not.toContain('test-secret-value');
   });
 });
