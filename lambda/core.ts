@@ -151,21 +151,15 @@ export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps): Promi
   const channelTypes = countChannelTypes(rawEvent);
 
   if (!parsed.ok) {
-    deps.logger.error(`Rejected the event: ${parsed.problem}`, { endpoints: parsed.endpointIds.length });
-    const results = parsed.endpointIds.map((endpointId) => failed(endpointId, undefined, 'invalid_event', parsed.problem, false));
-    const reportFailed = await report(parsed.ids, results, deps);
-    return finish(parsed.ids, results, { ...NO_SENDS, reportFailed }, channelTypes, deps, parsed.problem);
+    const endpoints = parsed.endpointIds.map((endpointId) => [endpointId, undefined] as const);
+    return reject(parsed.ids, endpoints, 'invalid_event', parsed.problem, channelTypes, deps);
   }
   const { ids, message, endpoints } = parsed.event;
 
   const messageProblem = deps.provider.checkMessage(message)
     ?? describeUnsupported(unsupportedPlaceholders(message));
   if (messageProblem) {
-    const problem = `Data ${messageProblem}`;
-    deps.logger.error(`Rejected the event: ${problem}`, { endpoints: endpoints.length });
-    const results = endpoints.map(([endpointId, value]) => failed(endpointId, asEndpoint(value)?.ChannelType, 'invalid_data', problem, false));
-    const reportFailed = await report(ids, results, deps);
-    return finish(ids, results, { ...NO_SENDS, reportFailed }, channelTypes, deps, problem);
+    return reject(ids, endpoints, 'invalid_data', `Data ${messageProblem}`, channelTypes, deps);
   }
 
   const results = new Map<string, EndpointResult>();
@@ -183,6 +177,17 @@ export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps): Promi
   const settled = await settle(ordered, ids, deps);
   const reportFailed = await report(ids, settled.results, deps);
   return finish(ids, settled.results, { ...sent.counters, parkingFailed: settled.parkingFailed, reportFailed }, channelTypes, deps);
+}
+
+/** A bad event: nothing is sent, one log line says why, and every endpoint it names fails with that reason. */
+async function reject(
+  ids: CampaignIds, endpoints: ReadonlyArray<readonly [string, unknown]>, errorCode: string, problem: string,
+  channelTypes: Record<ChannelTypeGroup, number>, deps: DeliveryDeps,
+): Promise<BatchOutcome> {
+  deps.logger.error(`Rejected the event: ${problem}`, { endpoints: endpoints.length });
+  const results = endpoints.map(([endpointId, value]) => failed(endpointId, asEndpoint(value)?.ChannelType, errorCode, problem, false));
+  const reportFailed = await report(ids, results, deps);
+  return finish(ids, results, { ...NO_SENDS, reportFailed }, channelTypes, deps, problem);
 }
 
 /** Reports the outcomes to Pinpoint; returns how many endpoints could not be reported. Never throws. */

@@ -75,7 +75,8 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function campaignIds(record: JsonObject): CampaignIds {
+/** The campaign's ids from an event (or anything shaped like one); absent ones are undefined. */
+export function campaignIds(record: JsonObject): CampaignIds {
   const text = (key: string) => (typeof record[key] === 'string' && record[key] !== '' ? record[key] as string : undefined);
   return {
     applicationId: text('ApplicationId'),

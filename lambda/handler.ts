@@ -9,6 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { ConfigurationError, DeliveryConfig, loadDeliveryConfig } from './config';
 import { BatchOutcome, deliverBatch, DEFAULT_SETTINGS } from './core';
+import { campaignIds, isObject } from './event';
 import { PowertoolsDeliveryGuard } from './idempotency';
 import { SqsParkingLot } from './parking';
 import { PinpointOutcomeReporter } from './reporting';
@@ -94,13 +95,8 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
 
 /** Every log line of this invocation carries the campaign's ids, so one batch can be followed. */
 function withCampaignIds(event: unknown): Logger {
-  const record = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
-  const ids: Record<string, string> = {};
-  for (const key of ['ApplicationId', 'CampaignId', 'TreatmentId', 'ActivityId', 'JourneyId'] as const) {
-    const value = record[key];
-    if (typeof value === 'string' || typeof value === 'number') ids[key.charAt(0).toLowerCase() + key.slice(1)] = String(value);
-  }
-  logger.appendKeys(ids);
+  const ids = Object.entries(campaignIds(isObject(event) ? event : {})).filter(([, value]) => value !== undefined);
+  logger.appendKeys(Object.fromEntries(ids));
   return logger;
 }
 
