@@ -5,13 +5,23 @@
 import { DEFAULT_SETTINGS } from './core';
 import { MAX_ENDPOINTS } from './event';
 import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from './idempotency';
+import { DEFAULT_PSID_ATTRIBUTE } from './providers/messenger';
+import type { ProviderConfig } from './providers';
+
+/** `metrics` sends nothing: it counts each batch's endpoints per channel type. */
+export const CHANNELS = ['whatsapp', 'messenger', 'metrics'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** What the function does, from CHANNEL: count endpoints, or deliver them through a provider. */
+export type FunctionConfig = { readonly channel: 'metrics' } | DeliveryConfig;
 
 export interface DeliveryConfig {
+  readonly channel: Exclude<Channel, 'metrics'>;
+  readonly provider: ProviderConfig;
   readonly tokenSecretArn: string;
   /** Where failed deliveries are parked for a later retry. */
   readonly parkingQueueUrl: string;
   readonly tokenCacheSeconds: number;
-  readonly whatsApp: { readonly phoneNumberId: string; readonly apiVersion: string; readonly baseUrl: string };
   readonly concurrency: number;
   readonly requestTimeoutMs: number;
   readonly maxAttempts: number;
@@ -30,7 +40,7 @@ export class ConfigurationError extends Error {
   }
 }
 
-export function loadDeliveryConfig(env: NodeJS.ProcessEnv): DeliveryConfig {
+export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
   const problems: string[] = [];
   const required = (name: string, pattern: RegExp, expected: string): string => {
     const value = env[name]?.trim();
@@ -47,15 +57,34 @@ export function loadDeliveryConfig(env: NodeJS.ProcessEnv): DeliveryConfig {
     return value;
   };
 
+  const channel = optional('CHANNEL', 'whatsapp', new RegExp(`^(${CHANNELS.join('|')})$`), `one of ${CHANNELS.join(', ')}`) as Channel;
+  if (channel === 'metrics') {
+    if (problems.length > 0) throw new ConfigurationError(problems);
+    return { channel };
+  }
+  const graph = {
+    apiVersion: optional('GRAPH_API_VERSION', 'v25.0', /^v\d+\.\d+$/, 'a Graph API version such as v25.0'),
+    baseUrl: optional('GRAPH_API_BASE_URL', 'https://graph.facebook.com', /^https?:\/\/[^/?#]+$/, 'an http(s) URL without a path or trailing slash'),
+  };
+  const provider: ProviderConfig = channel === 'whatsapp'
+    ? {
+      channel,
+      ...graph,
+      phoneNumberId: required('WHATSAPP_PHONE_NUMBER_ID', /^\d+$/, 'the numeric WhatsApp Business phone number id; deploy with -c whatsappPhoneNumberId=...'),
+    }
+    : {
+      channel,
+      ...graph,
+      pageId: optional('MESSENGER_PAGE_ID', 'me', /^(me|\d+)$/, '"me" or the numeric id of the Facebook Page'),
+      psidAttribute: optional('MESSENGER_PSID_ATTRIBUTE', DEFAULT_PSID_ATTRIBUTE, /^[\w.:-]{1,50}$/, 'the name of the user attribute holding the PSID'),
+    };
+
   const config: DeliveryConfig = {
+    channel,
+    provider,
     tokenSecretArn: required('TOKEN_SECRET_ARN', /^arn:[\w-]+:secretsmanager:/, 'the ARN of the secret holding {"accessToken":"..."}'),
     tokenCacheSeconds: integer('TOKEN_CACHE_SECONDS', 300, 1, 3600),
     parkingQueueUrl: required('PARKING_QUEUE_URL', /^https?:\/\/\S+$/, 'the URL of the SQS queue that keeps failed deliveries'),
-    whatsApp: {
-      phoneNumberId: required('WHATSAPP_PHONE_NUMBER_ID', /^\d+$/, 'the numeric WhatsApp Business phone number id; deploy with -c whatsappPhoneNumberId=...'),
-      apiVersion: optional('GRAPH_API_VERSION', 'v25.0', /^v\d+\.\d+$/, 'a Graph API version such as v25.0'),
-      baseUrl: optional('GRAPH_API_BASE_URL', 'https://graph.facebook.com', /^https?:\/\/[^/?#]+$/, 'an http(s) URL without a path or trailing slash'),
-    },
     concurrency: integer('MAX_CONCURRENCY', DEFAULT_SETTINGS.concurrency, 1, MAX_ENDPOINTS),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', DEFAULT_SETTINGS.requestTimeoutMs, 100, 14000),
     maxAttempts: integer('MAX_ATTEMPTS', DEFAULT_SETTINGS.retry.maxAttempts, 1, 10),

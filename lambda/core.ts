@@ -504,7 +504,7 @@ export function toResponse(results: EndpointResult[]): CustomChannelResponse {
 }
 
 /** Counts every endpoint in the event by channel type, even when the event is rejected. */
-function countChannelTypes(rawEvent: unknown): Record<ChannelTypeGroup, number> {
+export function countChannelTypes(rawEvent: unknown): Record<ChannelTypeGroup, number> {
   const counts: Record<ChannelTypeGroup, number> = { CUSTOM: 0, SMS: 0, EMAIL: 0, VOICE: 0, PUSH: 0 };
   const endpoints = (rawEvent as { Endpoints?: unknown } | null)?.Endpoints;
   if (typeof endpoints !== 'object' || endpoints === null || Array.isArray(endpoints)) return counts;

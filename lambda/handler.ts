@@ -1,19 +1,22 @@
 /**
  * The Lambda entry point: reads the configuration once per container, then hands each Pinpoint
- * batch to the delivery core and turns its summary into metrics.
+ * batch to the delivery core and turns its summary into metrics; or, for the metrics-only channel,
+ * counts the batch's endpoints.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { ConfigurationError, DeliveryConfig, loadDeliveryConfig } from './config';
+import { ConfigurationError, DeliveryConfig, loadFunctionConfig } from './config';
 import { BatchOutcome, deliverBatch, DEFAULT_SETTINGS } from './core';
 import { campaignIds, isObject } from './event';
 import { PowertoolsDeliveryGuard } from './idempotency';
 import { SqsParkingLot } from './parking';
+import { countEndpoints } from './metrics-channel';
+import { createProvider } from './providers';
+import type { ChannelProvider } from './providers/provider';
 import { PinpointOutcomeReporter } from './reporting';
-import { WhatsAppProvider } from './providers/whatsapp';
 import { systemClock } from './retry';
 import { SecretsManagerTokenSource } from './token';
 
@@ -29,9 +32,10 @@ const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pinpoint-custom-channel',
 });
 
-interface Runtime {
+interface DeliveryRuntime {
+  readonly kind: 'delivery';
   readonly config: DeliveryConfig;
-  readonly provider: WhatsAppProvider;
+  readonly provider: ChannelProvider;
   readonly tokens: SecretsManagerTokenSource;
   readonly parking: SqsParkingLot;
   readonly reporter?: PinpointOutcomeReporter;
@@ -39,11 +43,13 @@ interface Runtime {
 }
 
 /** Built at cold start; a configuration problem is kept and reported by every invocation. */
-const runtime: Runtime | ConfigurationError = (() => {
+const runtime: DeliveryRuntime | { readonly kind: 'metrics' } | ConfigurationError = (() => {
   try {
-    const config = loadDeliveryConfig(process.env);
-    const provider = new WhatsAppProvider(config.whatsApp);
+    const config = loadFunctionConfig(process.env);
+    if (config.channel === 'metrics') return { kind: 'metrics' } as const;
+    const provider = createProvider(config.provider);
     return {
+      kind: 'delivery' as const,
       config,
       provider,
       tokens: new SecretsManagerTokenSource(config.tokenSecretArn, config.tokenCacheSeconds),
@@ -62,6 +68,13 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
   if (runtime instanceof ConfigurationError) {
     logger.error(runtime.message);
     throw runtime;
+  }
+  if (runtime.kind === 'metrics') {
+    const counted = countEndpoints(event, Date.now());
+    if (counted.problem) logger.error(`Rejected the event: ${counted.problem}`);
+    // One EMF line, printed as it is: CloudWatch Logs turns it into metrics in the function's log group.
+    if (counted.emf) process.stdout.write(`${counted.emf}\n`);
+    return counted.response;
   }
   const startedAt = Date.now();
   runtime.guard?.registerLambdaContext(context);

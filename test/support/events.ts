@@ -14,6 +14,11 @@ export function phoneNumber(index: number): string {
   return `1555010${String(index).padStart(4, '0')}`;
 }
 
+/** A Messenger page-scoped id per index, kept in the user attribute AWS's example uses. */
+export function psid(index: number): string {
+  return `24000000000${String(index).padStart(5, '0')}`;
+}
+
 export function endpoint(index: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     ChannelType: 'CUSTOM',
@@ -21,7 +26,7 @@ export function endpoint(index: number, overrides: Record<string, unknown> = {})
     EndpointStatus: 'ACTIVE',
     OptOut: 'NONE',
     Attributes: { Item: [`item ${index}`] },
-    User: { UserId: `user-${index}`, UserAttributes: { FirstName: [`Person${index}`] } },
+    User: { UserId: `user-${index}`, UserAttributes: { FirstName: [`Person${index}`], facebookMessengerPsid: [psid(index)] } },
     EffectiveDate: '2026-11-01T01:05:17.267Z',
     ...overrides,
   };

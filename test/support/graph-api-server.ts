@@ -164,8 +164,10 @@ export class GraphApiServer {
         this.messageCounter += 1;
         const id = `wamid.test${this.messageCounter}`;
         this.accepted.set(recipient, [...(this.accepted.get(recipient) ?? []), id]);
+        // One body that both answers parse: WhatsApp's messages[0].id, Messenger's message_id.
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
           messaging_product: 'whatsapp', contacts: [{ input: recipient, wa_id: recipient }], messages: [{ id }],
+          recipient_id: recipient, message_id: id,
         }));
       }
     }

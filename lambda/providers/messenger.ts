@@ -1,0 +1,72 @@
+import { type GraphErrorRule, postToGraph } from './graph';
+import type { ChannelProvider, EndpointDefinition, JsonObject, RecipientResolution, SendOutcome, SendRequest } from './provider';
+import { isObject } from '../event';
+
+/**
+ * Messenger Send API error codes, from Meta's error reference; the common Graph codes (rate limits 4
+ * and 613, 190, 10, 100, 200-299, 368, ...) apply too.
+ */
+export const MESSENGER_ERRORS: ReadonlyMap<number, GraphErrorRule> = new Map<number, GraphErrorRule>([
+  [1200, { disposition: 'retry' }], // temporary send message failure
+  [9, { disposition: 'defer', throttled: true }], // the person received too many messages: only later helps
+  [551, { disposition: 'permanent' }], // this person isn't available right now (blocked the Page, deactivated)
+]);
+
+export const MESSAGING_TYPES = ['RESPONSE', 'UPDATE', 'MESSAGE_TAG'] as const;
+
+/** The Pinpoint user attribute holding the person's page-scoped id, as in AWS's Messenger example. */
+export const DEFAULT_PSID_ATTRIBUTE = 'facebookMessengerPsid';
+
+export interface MessengerProviderOptions {
+  readonly baseUrl: string;
+  readonly apiVersion: string;
+  /** The Page's id, or `me` for the Page the token belongs to. */
+  readonly pageId: string;
+  /** The user attribute holding each person's PSID. */
+  readonly psidAttribute: string;
+}
+
+/**
+ * Facebook Messenger. Data is the Send API body without the recipient:
+ * `{"messaging_type": "UPDATE", "message": {"text": "Hi {{User.UserAttributes.FirstName}}"}}`.
+ */
+export class MessengerProvider implements ChannelProvider {
+  readonly channel = 'messenger';
+  private readonly url: string;
+
+  constructor(private readonly options: MessengerProviderOptions) {
+    this.url = `${options.baseUrl}/${options.apiVersion}/${options.pageId}/messages`;
+  }
+
+  checkMessage(message: JsonObject): string | undefined {
+    if (!isObject(message.message)) return 'has no "message" object (such as {"text": "..."})';
+    const type = message.messaging_type ?? 'UPDATE';
+    if (typeof type !== 'string' || !(MESSAGING_TYPES as readonly string[]).includes(type)) {
+      return `has messaging_type ${JSON.stringify(type)}; use ${MESSAGING_TYPES.join(', ')}`;
+    }
+    if (type === 'MESSAGE_TAG' && typeof message.tag !== 'string') return 'has messaging_type MESSAGE_TAG but no "tag"';
+    if (Object.hasOwn(message, 'recipient')) return 'sets recipient, which the function sets per endpoint';
+    return undefined;
+  }
+
+  resolveRecipient(endpoint: EndpointDefinition): RecipientResolution {
+    const value = endpoint.User?.UserAttributes?.[this.options.psidAttribute];
+    const psid = Array.isArray(value) ? value[0] : value;
+    if (typeof psid !== 'string' || !/^\d{5,30}$/.test(psid)) return { skipReason: 'no_psid' };
+    return { recipient: psid, masked: `***${psid.slice(-4)}` };
+  }
+
+  send(request: SendRequest): Promise<SendOutcome> {
+    return postToGraph({
+      url: this.url,
+      token: request.token,
+      signal: request.signal,
+      body: { messaging_type: 'UPDATE', ...request.message, recipient: { id: request.recipient } },
+      productErrors: MESSENGER_ERRORS,
+      messageIdOf: (body) => {
+        const id = (body as { message_id?: unknown } | undefined)?.message_id;
+        return typeof id === 'string' && id !== '' ? id : undefined;
+      },
+    });
+  }
+}
