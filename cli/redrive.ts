@@ -14,7 +14,8 @@ import {
 import { DEFAULT_SETTINGS, type DeliveryJob, type DeliveryLogger, sendJobs } from '../lambda/core';
 import { isObject } from '../lambda/event';
 import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, type DeliveryGuard, deliveryKey, PowertoolsDeliveryGuard } from '../lambda/idempotency';
-import { maskPhoneNumber, WhatsAppProvider } from '../lambda/providers/whatsapp';
+import { createProvider, type ProviderConfig } from '../lambda/providers';
+import { DEFAULT_PSID_ATTRIBUTE } from '../lambda/providers/messenger';
 import type { ChannelProvider } from '../lambda/providers/provider';
 import { PARKED_DELIVERY_VERSION, type ParkedDelivery } from '../lambda/parking';
 import { systemClock } from '../lambda/retry';
@@ -86,9 +87,11 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
     const jobs: { job: DeliveryJob; message: Message }[] = [];
     for (const message of fresh) {
       const parked = parseParked(message.Body);
-      if (!parked) {
+      if (!parked || parked.channel !== deps.provider.channel) {
         counts.unreadable += 1;
-        deps.print(`unreadable message ${message.MessageId} left in the queue`);
+        deps.print(parked
+          ? `message ${message.MessageId} is for the ${parked.channel} channel, not ${deps.provider.channel}; left in the queue`
+          : `unreadable message ${message.MessageId} left in the queue`);
         leftInQueue.push(message);
       } else if (parked.permanent && !options.includePermanent) {
         counts.permanentLeft += 1;
@@ -98,14 +101,14 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
         leftInQueue.push(message);
       } else if (options.dryRun) {
         counts.dryRun += 1;
-        deps.print(`would resend ${parked.endpointId} (${maskPhoneNumber(parked.recipient)}), last error ${parked.lastError.code}`);
+        deps.print(`would resend ${parked.endpointId} (${mask(parked.recipient)}), last error ${parked.lastError.code}`);
         leftInQueue.push(message);
       } else {
         jobs.push({
           message,
           job: {
             endpointId: parked.endpointId, channelType: parked.channelType, recipient: parked.recipient,
-            maskedRecipient: maskPhoneNumber(parked.recipient), message: parked.message, key: deliveryKey(parked.ids, parked.endpointId),
+            maskedRecipient: mask(parked.recipient), message: parked.message, key: deliveryKey(parked.ids, parked.endpointId),
           },
         });
       }
@@ -159,6 +162,11 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
   return counts;
 }
 
+/** The last four characters of a phone number or PSID, as the function logs them. */
+function mask(recipient: string): string {
+  return `***${recipient.slice(-4)}`;
+}
+
 function parseParked(body: string | undefined): ParkedDelivery | undefined {
   try {
     const parsed: unknown = JSON.parse(body ?? '');
@@ -171,21 +179,22 @@ function parseParked(body: string | undefined): ParkedDelivery | undefined {
 }
 
 const USAGE = `Usage: npm run redrive -- --queue-url URL [--dry-run] [--max N] [--include-permanent] [--include-uncertain]
-    [--token-secret-arn ARN] [--phone-number-id ID] [--idempotency-table NAME]
-    [--graph-api-version v25.0] [--graph-api-base-url URL]
+    [--token-secret-arn ARN] [--idempotency-table NAME] [--channel whatsapp|messenger]
+    [--phone-number-id ID] [--page-id ID] [--graph-api-version v25.0] [--graph-api-base-url URL]
 
 Resends parked deliveries and deletes each one once it is delivered. Left in the queue unless asked:
 permanent failures (--include-permanent) and uncertain ones, whose request went unanswered so that
 WhatsApp may have delivered them (--include-uncertain; check the delivery webhooks first).
-The token secret ARN, phone number id and idempotency table default to TOKEN_SECRET_ARN,
-WHATSAPP_PHONE_NUMBER_ID and IDEMPOTENCY_TABLE_NAME; the delivery stack's outputs (ParkingQueueUrl,
+The channel (default whatsapp), token secret ARN, phone number id (WhatsApp), page id (Messenger,
+default me) and idempotency table default to CHANNEL, TOKEN_SECRET_ARN, WHATSAPP_PHONE_NUMBER_ID,
+MESSENGER_PAGE_ID and IDEMPOTENCY_TABLE_NAME; the delivery stack's outputs (ParkingQueueUrl,
 TokenSecretArn, IdempotencyTableName) give their values. With the table, an endpoint that a later
 invocation already delivered is deleted from the queue instead of being sent twice. AWS credentials and region
 come from the standard AWS environment.`;
 
 /** Parses the command line; throws a UsageError naming what is wrong. */
 export function parseRedriveArgs(argv: string[], env: NodeJS.ProcessEnv): RedriveOptions & {
-  tokenSecretArn: string; phoneNumberId: string; apiVersion: string; baseUrl: string; idempotencyTable?: string;
+  tokenSecretArn: string; provider: ProviderConfig; idempotencyTable?: string;
 } {
   const { values } = parseArgs({
     args: argv,
@@ -197,6 +206,8 @@ export function parseRedriveArgs(argv: string[], env: NodeJS.ProcessEnv): Redriv
       'include-uncertain': { type: 'boolean', default: false },
       'token-secret-arn': { type: 'string' },
       'phone-number-id': { type: 'string' },
+      channel: { type: 'string' },
+      'page-id': { type: 'string' },
       'idempotency-table': { type: 'string' },
       'graph-api-version': { type: 'string' },
       'graph-api-base-url': { type: 'string' },
@@ -210,16 +221,28 @@ export function parseRedriveArgs(argv: string[], env: NodeJS.ProcessEnv): Redriv
   const max = values.max === undefined ? Number.MAX_SAFE_INTEGER : Number(values.max);
   if (!Number.isInteger(max) || max < 1) throw new UsageError('--max must be a whole number of at least 1');
   const tokenSecretArn = values['token-secret-arn'] ?? env.TOKEN_SECRET_ARN ?? '';
-  const phoneNumberId = values['phone-number-id'] ?? env.WHATSAPP_PHONE_NUMBER_ID ?? '';
   const dryRun = values['dry-run'] ?? false;
   if (!dryRun && !/^arn:[\w-]+:secretsmanager:/.test(tokenSecretArn)) throw new UsageError('--token-secret-arn (or TOKEN_SECRET_ARN) must be the ARN of the token secret');
-  if (!dryRun && !/^\d+$/.test(phoneNumberId)) throw new UsageError('--phone-number-id (or WHATSAPP_PHONE_NUMBER_ID) must be the numeric phone number id');
-  return {
-    queueUrl, dryRun, max, includePermanent: values['include-permanent'] ?? false, includeUncertain: values['include-uncertain'] ?? false,
-    tokenSecretArn, phoneNumberId,
-    idempotencyTable: values['idempotency-table'] ?? env.IDEMPOTENCY_TABLE_NAME,
+  const graph = {
     apiVersion: values['graph-api-version'] ?? env.GRAPH_API_VERSION ?? 'v25.0',
     baseUrl: values['graph-api-base-url'] ?? env.GRAPH_API_BASE_URL ?? 'https://graph.facebook.com',
+  };
+  const channel = values.channel ?? env.CHANNEL ?? 'whatsapp';
+  let provider: ProviderConfig;
+  if (channel === 'whatsapp') {
+    const phoneNumberId = values['phone-number-id'] ?? env.WHATSAPP_PHONE_NUMBER_ID ?? '';
+    if (!dryRun && !/^\d+$/.test(phoneNumberId)) throw new UsageError('--phone-number-id (or WHATSAPP_PHONE_NUMBER_ID) must be the numeric phone number id');
+    provider = { channel, ...graph, phoneNumberId };
+  } else if (channel === 'messenger') {
+    const pageId = values['page-id'] ?? env.MESSENGER_PAGE_ID ?? 'me';
+    if (!/^(me|\d+)$/.test(pageId)) throw new UsageError('--page-id (or MESSENGER_PAGE_ID) must be "me" or the numeric Page id');
+    provider = { channel, ...graph, pageId, psidAttribute: DEFAULT_PSID_ATTRIBUTE };
+  } else {
+    throw new UsageError('--channel must be whatsapp or messenger (the metrics channel parks nothing)');
+  }
+  return {
+    queueUrl, dryRun, max, includePermanent: values['include-permanent'] ?? false, includeUncertain: values['include-uncertain'] ?? false,
+    tokenSecretArn, provider, idempotencyTable: values['idempotency-table'] ?? env.IDEMPOTENCY_TABLE_NAME,
   };
 }
 
@@ -242,7 +265,7 @@ async function main(): Promise<number> {
   }
   const summary = await runRedrive(options, {
     sqs: new SQSClient({}),
-    provider: new WhatsAppProvider({ baseUrl: options.baseUrl, apiVersion: options.apiVersion, phoneNumberId: options.phoneNumberId }),
+    provider: createProvider(options.provider),
     tokens: new SecretsManagerTokenSource(options.tokenSecretArn, 300),
     print: (line) => console.log(line),
     logger: quietLogger,

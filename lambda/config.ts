@@ -8,9 +8,7 @@ import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from './idempotency';
 import { DEFAULT_PSID_ATTRIBUTE } from './providers/messenger';
 import type { ProviderConfig } from './providers';
 
-/** `metrics` sends nothing: it counts each batch's endpoints per channel type. */
-export const CHANNELS = ['whatsapp', 'messenger', 'metrics'] as const;
-export type Channel = (typeof CHANNELS)[number];
+import { type Channel, CHANNELS } from './channels';
 
 /** What the function does, from CHANNEL: count endpoints, or deliver them through a provider. */
 export type FunctionConfig = { readonly channel: 'metrics' } | DeliveryConfig;

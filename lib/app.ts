@@ -11,19 +11,21 @@ export interface CustomChannelStacks {
 
 /** Adds the app's stacks to `app` as `config` describes. Context is read by the caller (bin/). */
 export function addCustomChannelStacks(app: App, config: AppConfig): CustomChannelStacks {
+  // The metrics channel delivers nothing, so it has no outcomes to report.
+  const reportsOutcomes = config.pinpoint !== undefined && config.channel.kind !== 'metrics';
   const delivery = new DeliveryStack(app, `${config.stackNamePrefix}-Delivery`, {
-    description: 'Pinpoint custom channel: provider token secret and delivery function',
+    description: `Pinpoint custom channel (${config.channel.kind}): the function and what it needs`,
     tokenSecret: config.tokenSecret,
-    whatsApp: config.whatsApp,
+    channel: config.channel,
     logRetention: config.logRetention,
     delivery: config.delivery,
     alarms: config.alarms,
-    reportOutcomesToPinpoint: config.pinpoint !== undefined,
+    reportOutcomesToPinpoint: reportsOutcomes,
   });
   const campaign = config.pinpoint && new CampaignStack(app, `${config.stackNamePrefix}-Campaign`, {
     description: 'Pinpoint custom channel: project, invoke permission, sample segment and campaign',
     deliveryFunction: delivery.deliveryFunction,
-    deliveryRole: delivery.executionRole,
+    deliveryRole: reportsOutcomes ? delivery.executionRole : undefined,
     pinpoint: config.pinpoint,
   });
   return { delivery, campaign };

@@ -7,6 +7,11 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type Channel, CHANNELS } from '../lambda/channels';
+import { isObject } from '../lambda/event';
+import { unsupportedPlaceholders } from '../lambda/message';
+import { checkMessengerMessage, DEFAULT_PSID_ATTRIBUTE } from '../lambda/providers/messenger';
+import { checkWhatsAppMessage } from '../lambda/providers/whatsapp';
 
 /** Endpoint types a custom-channel campaign may target (AWS::Pinpoint::Campaign CustomDeliveryConfiguration). */
 export const ENDPOINT_TYPES = [
@@ -48,12 +53,23 @@ export interface AlarmsConfig {
   readonly failedDeliveriesThreshold: number;
 }
 
-export interface WhatsAppConfig {
-  /** Undefined until the user sets it; the function then refuses to send, naming the missing variable. */
-  readonly phoneNumberId?: string;
+export interface GraphApiConfig {
   readonly graphApiVersion: string;
   readonly graphApiBaseUrl: string;
 }
+
+/** What the deployment's function does: deliver to WhatsApp or Messenger, or only count endpoints. */
+export type ChannelConfig =
+  | ({ readonly kind: 'whatsapp'; /** Undefined until set; the function then refuses to send, naming it. */ readonly phoneNumberId?: string } & GraphApiConfig)
+  | ({ readonly kind: 'messenger'; readonly pageId: string; readonly psidAttribute: string } & GraphApiConfig)
+  | { readonly kind: 'metrics' };
+
+/** The sample campaign's Data when campaignMessage is not set: one that works on each channel as it is. */
+export const SAMPLE_MESSAGES: Readonly<Record<Channel, object>> = {
+  whatsapp: { type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } },
+  messenger: { messaging_type: 'UPDATE', message: { text: 'Hello from our Pinpoint campaign.' } },
+  metrics: { note: 'The metrics channel sends nothing; it counts the endpoints of each batch.' },
+};
 
 export interface CampaignScheduleConfig {
   readonly startTime: string;
@@ -77,7 +93,7 @@ export interface AppConfig {
   /** Run cdk-nag during `cdk synth` too. The tests always run it; it adds about 1.5 s to a synth. */
   readonly complianceChecks: boolean;
   readonly tokenSecret: TokenSecretConfig;
-  readonly whatsApp: WhatsAppConfig;
+  readonly channel: ChannelConfig;
   readonly logRetention: RetentionDays;
   readonly delivery: DeliveryTuningConfig;
   readonly alarms: AlarmsConfig;
@@ -108,6 +124,7 @@ const IMMEDIATE_OR_ISO_8601_TIME = new RegExp(`^IMMEDIATE$|${ISO_8601_TIME.sourc
 
 export function parseConfig(lookup: ContextLookup): AppConfig {
   const pinpointEnabled = readBoolean(lookup, 'pinpointEnabled', true);
+  const channel = parseChannelConfig(lookup);
   return {
     stackNamePrefix: readString(lookup, 'stackNamePrefix', 'PinpointCustomChannel', STACK_NAME_PREFIX,
       'a CloudFormation stack name prefix (a letter, then letters, digits or hyphens)'),
@@ -118,12 +135,7 @@ export function parseConfig(lookup: ContextLookup): AppConfig {
       kmsKeyArn: readOptionalString(lookup, 'tokenSecretKmsKeyArn', KMS_KEY_ARN,
         'the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<key id>)'),
     },
-    whatsApp: {
-      phoneNumberId: readOptionalString(lookup, 'whatsappPhoneNumberId', PHONE_NUMBER_ID,
-        'the numeric WhatsApp Business phone number id from Meta\'s API setup page'),
-      graphApiVersion: readString(lookup, 'graphApiVersion', 'v25.0', GRAPH_API_VERSION, 'a Graph API version such as v25.0'),
-      graphApiBaseUrl: readHttpsUrl(lookup, 'graphApiBaseUrl', 'https://graph.facebook.com'),
-    },
+    channel,
     logRetention: readLogRetention(lookup, 'logRetentionDays', RetentionDays.ONE_MONTH),
     delivery: {
       concurrency: readInteger(lookup, 'deliveryConcurrency', 50, 1, 50),
@@ -133,11 +145,35 @@ export function parseConfig(lookup: ContextLookup): AppConfig {
       email: readOptionalString(lookup, 'alarmEmail', EMAIL, 'an email address such as ops@example.com'),
       failedDeliveriesThreshold: readInteger(lookup, 'failedDeliveriesAlarmThreshold', 5, 1, 100000),
     },
-    pinpoint: pinpointEnabled ? parsePinpointConfig(lookup) : undefined,
+    pinpoint: pinpointEnabled ? parsePinpointConfig(lookup, channel.kind) : undefined,
   };
 }
 
-function parsePinpointConfig(lookup: ContextLookup): PinpointConfig {
+function parseChannelConfig(lookup: ContextLookup): ChannelConfig {
+  const kind = readEnum(lookup, 'channel', CHANNELS, 'whatsapp');
+  if (kind === 'metrics') return { kind };
+  const graph: GraphApiConfig = {
+    graphApiVersion: readString(lookup, 'graphApiVersion', 'v25.0', GRAPH_API_VERSION, 'a Graph API version such as v25.0'),
+    graphApiBaseUrl: readHttpsUrl(lookup, 'graphApiBaseUrl', 'https://graph.facebook.com'),
+  };
+  if (kind === 'messenger') {
+    return {
+      kind,
+      ...graph,
+      pageId: readString(lookup, 'messengerPageId', 'me', /^(me|\d{5,30})$/, '"me" (the Page the token belongs to) or the numeric id of the Facebook Page'),
+      psidAttribute: readString(lookup, 'messengerPsidAttribute', DEFAULT_PSID_ATTRIBUTE, /^[\w.:-]{1,50}$/,
+        'the name of the Pinpoint user attribute that holds each person\'s page-scoped id (PSID)'),
+    };
+  }
+  return {
+    kind,
+    ...graph,
+    phoneNumberId: readOptionalString(lookup, 'whatsappPhoneNumberId', PHONE_NUMBER_ID,
+      'the numeric WhatsApp Business phone number id from Meta\'s API setup page'),
+  };
+}
+
+function parsePinpointConfig(lookup: ContextLookup, channel: Channel): PinpointConfig {
   const frequency = readEnum(lookup, 'campaignFrequency', CAMPAIGN_FREQUENCIES, 'ONCE');
   const startTime = readString(lookup, 'campaignStartTime', 'IMMEDIATE', IMMEDIATE_OR_ISO_8601_TIME,
     'IMMEDIATE or an ISO 8601 time with a zone, such as 2027-01-31T09:00:00Z');
@@ -162,7 +198,7 @@ function parsePinpointConfig(lookup: ContextLookup): PinpointConfig {
     existingProjectId: readOptionalString(lookup, 'pinpointProjectId', PINPOINT_PROJECT_ID,
       'the 32-character hexadecimal id of an existing Pinpoint project'),
     endpointTypes: readEndpointTypes(lookup, 'endpointTypes'),
-    messageData: readMessageData(lookup, 'campaignMessage'),
+    messageData: readMessageData(lookup, 'campaignMessage', channel),
     paused: readBoolean(lookup, 'campaignPaused', true),
     schedule: { startTime, frequency, endTime },
     invokePermissionScope: readEnum(lookup, 'invokePermissionScope', INVOKE_PERMISSION_SCOPES, 'project'),
@@ -239,18 +275,18 @@ function readEndpointTypes(lookup: ContextLookup, key: string): EndpointType[] {
  * The message the delivery function sends, as Pinpoint will hand it over in `Data`.
  * cdk.json holds it as an object for readability; `-c` passes it as a JSON string.
  */
-function readMessageData(lookup: ContextLookup, key: string): string {
+function readMessageData(lookup: ContextLookup, key: string, channel: Channel): string {
   const value = lookup(key);
-  const expected = 'a JSON object describing the WhatsApp message (with a "type" such as "template" or "text")';
-  if (isUnset(value)) throw new ConfigError(key, expected, value);
+  if (isUnset(value)) return JSON.stringify(SAMPLE_MESSAGES[channel]);
+  const expected = `a JSON object holding the ${channel} message the function sends (see the README)`;
   const data = typeof value === 'string' ? value : JSON.stringify(value);
-  const problem = messageDataProblem(data);
+  const problem = messageDataProblem(data) ?? channelMessageProblem(channel, JSON.parse(data));
   if (problem) throw new ConfigError(key, `${expected}; it ${problem}`, value);
   return typeof value === 'string' ? JSON.stringify(JSON.parse(value)) : data;
 }
 
 /**
- * Why `data` cannot be a campaign's `CustomMessage.Data`, or undefined if it can.
+ * Why `data` cannot be a campaign's `CustomMessage.Data` at all, or undefined if it can.
  * Shared by the context parser and the campaign construct, which is also used on its own.
  */
 export function messageDataProblem(data: string): string | undefined {
@@ -260,11 +296,19 @@ export function messageDataProblem(data: string): string | undefined {
   } catch {
     return 'is not valid JSON';
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'is not a JSON object';
-  if (typeof (parsed as Record<string, unknown>).type !== 'string') return 'has no "type" string';
+  if (!isObject(parsed)) return 'is not a JSON object';
   const bytes = Buffer.byteLength(data, 'utf8');
   if (bytes > MAX_CUSTOM_DATA_BYTES) return `is ${bytes} bytes, over Pinpoint's ${MAX_CUSTOM_DATA_BYTES}-byte CustomMessage.Data limit`;
   return undefined;
+}
+
+/** The function's own checks, so that synth rejects what the function would reject. */
+function channelMessageProblem(channel: Channel, message: Record<string, unknown>): string | undefined {
+  if (channel === 'metrics') return undefined;
+  const problem = channel === 'whatsapp' ? checkWhatsAppMessage(message) : checkMessengerMessage(message);
+  if (problem) return problem;
+  const unsupported = unsupportedPlaceholders(message);
+  return unsupported.length > 0 ? `uses unsupported placeholders ${unsupported.join(', ')}` : undefined;
 }
 
 export function isEndpointType(value: unknown): value is EndpointType {

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { AlarmsConfig, DeliveryTuningConfig, TokenSecretConfig, WhatsAppConfig } from './config';
+import type { AlarmsConfig, ChannelConfig, DeliveryTuningConfig, TokenSecretConfig } from './config';
 import { CustomChannelFunction } from './constructs/custom-channel-function';
 import { DeliveryAlarms } from './constructs/delivery-alarms';
 
@@ -17,14 +17,18 @@ export const METRICS_NAMESPACE = 'PinpointCustomChannel';
 
 export interface DeliveryStackProps extends StackProps {
   /**
-   * Where the provider token lives.
+   * What the function does: deliver to WhatsApp or Messenger (with a token secret, a parking queue
+   * and, by default, an idempotency table), or only count endpoints (`metrics`: none of those).
+   * Its settings reach the function as environment variables.
+   */
+  readonly channel: ChannelConfig;
+
+  /**
+   * Where the provider token lives. Not used by the metrics channel.
    *
    * @default - a new secret with a generated placeholder, encrypted with the AWS managed key
    */
   readonly tokenSecret?: TokenSecretConfig;
-
-  /** WhatsApp Cloud API settings, passed to the function as environment variables. */
-  readonly whatsApp: WhatsAppConfig;
 
   /**
    * How the function sends.
@@ -58,28 +62,32 @@ export interface DeliveryStackProps extends StackProps {
 }
 
 /**
- * The delivery side: the provider token secret and the function that sends messages.
- * It references no Pinpoint resource, so it deploys and works on its own.
+ * The delivery side: the provider token secret and the function that sends messages (or, for the
+ * metrics channel, the function alone). It references no Pinpoint resource, so it deploys and works
+ * on its own.
  */
 export class DeliveryStack extends Stack {
   public readonly deliveryFunction: IFunction;
   public readonly executionRole: IRole;
-  public readonly tokenSecret: secretsmanager.ISecret;
-  public readonly parkingQueue: sqs.IQueue;
+  /** Undefined for the metrics channel, which sends nothing. */
+  public readonly tokenSecret?: secretsmanager.ISecret;
+  public readonly parkingQueue?: sqs.IQueue;
   public readonly idempotencyTable?: dynamodb.ITable;
 
   constructor(scope: Construct, id: string, props: DeliveryStackProps) {
     super(scope, id, props);
+    const delivers = props.channel.kind !== 'metrics';
 
-    const encryptionKey = props.tokenSecret?.kmsKeyArn
+    const encryptionKey = delivers && props.tokenSecret?.kmsKeyArn
       ? kms.Key.fromKeyArn(this, 'TokenEncryptionKey', props.tokenSecret.kmsKeyArn)
       : undefined;
-    this.tokenSecret = props.tokenSecret?.existingSecretArn
-      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ProviderToken', props.tokenSecret.existingSecretArn)
-      : this.createTokenSecret(encryptionKey);
-
-    this.parkingQueue = this.createParkingQueue();
-    if (props.delivery?.idempotency ?? true) this.idempotencyTable = this.createIdempotencyTable();
+    if (delivers) {
+      this.tokenSecret = props.tokenSecret?.existingSecretArn
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ProviderToken', props.tokenSecret.existingSecretArn)
+        : this.createTokenSecret(encryptionKey);
+      this.parkingQueue = this.createParkingQueue();
+      if (props.delivery?.idempotency ?? true) this.idempotencyTable = this.createIdempotencyTable();
+    }
 
     const delivery = new CustomChannelFunction(this, 'Delivery', {
       tokenSecret: this.tokenSecret,
@@ -90,11 +98,7 @@ export class DeliveryStack extends Stack {
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        MAX_CONCURRENCY: String(props.delivery?.concurrency ?? 50),
-        REPORT_TO_PINPOINT: String(props.reportOutcomesToPinpoint ?? false),
-        GRAPH_API_VERSION: props.whatsApp.graphApiVersion,
-        GRAPH_API_BASE_URL: props.whatsApp.graphApiBaseUrl,
-        ...(props.whatsApp.phoneNumberId ? { WHATSAPP_PHONE_NUMBER_ID: props.whatsApp.phoneNumberId } : {}),
+        ...channelEnvironment(props),
       },
     });
     this.deliveryFunction = delivery.function;
@@ -103,23 +107,28 @@ export class DeliveryStack extends Stack {
     new DeliveryAlarms(this, 'Alarms', {
       function: delivery.function,
       parkingQueue: this.parkingQueue,
+      deliveryMetrics: delivers,
       metricsNamespace: METRICS_NAMESPACE,
       serviceName: SERVICE_NAME,
       failedDeliveriesThreshold: props.alarms?.failedDeliveriesThreshold,
       notificationEmail: props.alarms?.email,
     });
 
-    new CfnOutput(this, 'TokenSecretArn', {
-      value: this.tokenSecret.secretArn,
-      description: 'Put the provider token here: aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string file://token.json',
-    });
+    if (this.tokenSecret) {
+      new CfnOutput(this, 'TokenSecretArn', {
+        value: this.tokenSecret.secretArn,
+        description: 'Put the provider token here: aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string file://token.json',
+      });
+    }
     new CfnOutput(this, 'DeliveryFunctionArn', { value: this.deliveryFunction.functionArn });
     new CfnOutput(this, 'DeliveryFunctionName', { value: this.deliveryFunction.functionName });
     new CfnOutput(this, 'DeliveryLogGroupName', { value: delivery.logGroup.logGroupName });
-    new CfnOutput(this, 'ParkingQueueUrl', {
-      value: this.parkingQueue.queueUrl,
-      description: 'Failed deliveries wait here: npm run redrive -- --queue-url <this URL>',
-    });
+    if (this.parkingQueue) {
+      new CfnOutput(this, 'ParkingQueueUrl', {
+        value: this.parkingQueue.queueUrl,
+        description: 'Failed deliveries wait here: npm run redrive -- --queue-url <this URL>',
+      });
+    }
   }
 
   /**
@@ -180,4 +189,21 @@ export class DeliveryStack extends Stack {
     });
     return secret;
   }
+}
+
+/** The function's settings for its channel, as its environment (lambda/config.ts reads them). */
+function channelEnvironment(props: DeliveryStackProps): Record<string, string> {
+  const channel = props.channel;
+  if (channel.kind === 'metrics') return { CHANNEL: channel.kind };
+  const common = {
+    CHANNEL: channel.kind,
+    MAX_CONCURRENCY: String(props.delivery?.concurrency ?? 50),
+    REPORT_TO_PINPOINT: String(props.reportOutcomesToPinpoint ?? false),
+    GRAPH_API_VERSION: channel.graphApiVersion,
+    GRAPH_API_BASE_URL: channel.graphApiBaseUrl,
+  };
+  if (channel.kind === 'messenger') {
+    return { ...common, MESSENGER_PAGE_ID: channel.pageId, MESSENGER_PSID_ATTRIBUTE: channel.psidAttribute };
+  }
+  return { ...common, ...(channel.phoneNumberId ? { WHATSAPP_PHONE_NUMBER_ID: channel.phoneNumberId } : {}) };
 }

@@ -39,14 +39,7 @@ export class MessengerProvider implements ChannelProvider {
   }
 
   checkMessage(message: JsonObject): string | undefined {
-    if (!isObject(message.message)) return 'has no "message" object (such as {"text": "..."})';
-    const type = message.messaging_type ?? 'UPDATE';
-    if (typeof type !== 'string' || !(MESSAGING_TYPES as readonly string[]).includes(type)) {
-      return `has messaging_type ${JSON.stringify(type)}; use ${MESSAGING_TYPES.join(', ')}`;
-    }
-    if (type === 'MESSAGE_TAG' && typeof message.tag !== 'string') return 'has messaging_type MESSAGE_TAG but no "tag"';
-    if (Object.hasOwn(message, 'recipient')) return 'sets recipient, which the function sets per endpoint';
-    return undefined;
+    return checkMessengerMessage(message);
   }
 
   resolveRecipient(endpoint: EndpointDefinition): RecipientResolution {
@@ -69,4 +62,16 @@ export class MessengerProvider implements ChannelProvider {
       },
     });
   }
+}
+
+/** Why `message` (a campaign's Data) cannot be sent to Messenger, or undefined. Also checked at synth. */
+export function checkMessengerMessage(message: JsonObject): string | undefined {
+  if (!isObject(message.message)) return 'has no "message" object (such as {"text": "..."})';
+  const type = message.messaging_type ?? 'UPDATE';
+  if (typeof type !== 'string' || !(MESSAGING_TYPES as readonly string[]).includes(type)) {
+    return `has messaging_type ${JSON.stringify(type)}; use ${MESSAGING_TYPES.join(', ')}`;
+  }
+  if (type === 'MESSAGE_TAG' && typeof message.tag !== 'string') return 'has messaging_type MESSAGE_TAG but no "tag"';
+  if (Object.hasOwn(message, 'recipient')) return 'sets recipient, which the function sets per endpoint';
+  return undefined;
 }

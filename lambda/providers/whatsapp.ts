@@ -43,11 +43,7 @@ export class WhatsAppProvider implements ChannelProvider {
   }
 
   checkMessage(message: JsonObject): string | undefined {
-    if (typeof message.type !== 'string' || message.type === '') return 'has no "type" (such as "template" or "text")';
-    if (!Object.hasOwn(message, message.type)) return `has type "${message.type}" but no "${message.type}" object`;
-    const reserved = RESERVED_FIELDS.filter((field) => Object.hasOwn(message, field));
-    if (reserved.length > 0) return `sets ${reserved.join(', ')}, which the function sets per endpoint`;
-    return undefined;
+    return checkWhatsAppMessage(message);
   }
 
   resolveRecipient(endpoint: EndpointDefinition): RecipientResolution {
@@ -71,6 +67,15 @@ export class WhatsAppProvider implements ChannelProvider {
       },
     });
   }
+}
+
+/** Why `message` (a campaign's Data) cannot be sent to WhatsApp, or undefined. Also checked at synth. */
+export function checkWhatsAppMessage(message: JsonObject): string | undefined {
+  if (typeof message.type !== 'string' || message.type === '') return 'has no "type" (such as "template" or "text")';
+  if (!Object.hasOwn(message, message.type)) return `has type "${message.type}" but no "${message.type}" object`;
+  const reserved = RESERVED_FIELDS.filter((field) => Object.hasOwn(message, field));
+  if (reserved.length > 0) return `sets ${reserved.join(', ')}, which the function sets per endpoint`;
+  return undefined;
 }
 
 /** The number as E.164 digits without the "+", or undefined if it cannot be a phone number. */

@@ -12,14 +12,20 @@ import { Construct } from 'constructs';
 import { PINPOINT_MAX_WAIT } from '../config';
 
 export interface CustomChannelFunctionProps {
-  /** The secret holding the provider's token as JSON (`{"accessToken": "..."}`). Only its ARN reaches the function. */
-  readonly tokenSecret: ISecret;
+  /**
+   * The secret holding the provider's token as JSON (`{"accessToken": "..."}`). Only its ARN reaches the function.
+   *
+   * @default - no token (the metrics channel sends nothing)
+   */
+  readonly tokenSecret?: ISecret;
 
   /**
    * Where the function parks failed deliveries. The role may only `sqs:SendMessage` to it. The
    * queue must use SQS-managed encryption: a customer managed key would need more permissions.
+   *
+   * @default - no queue (the metrics channel sends nothing, so nothing can fail)
    */
-  readonly parkingQueue: IQueue;
+  readonly parkingQueue?: IQueue;
 
   /**
    * The table where delivered endpoints are remembered (Powertools idempotency), so that a repeated
@@ -96,23 +102,27 @@ export class CustomChannelFunction extends Construct {
 
     const role = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Delivery function for a Pinpoint custom channel: reads one token secret, parks failures in one queue, writes one log group.',
+      description: 'Custom channel function for Pinpoint: reads only its token secret, parks failures only in its queue, writes only its log group.',
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'WriteOwnLogGroup',
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [logGroup.logGroupArn],
     }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadProviderToken',
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [props.tokenSecret.secretArn],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ParkFailedDeliveries',
-      actions: ['sqs:SendMessage'],
-      resources: [props.parkingQueue.queueArn],
-    }));
+    if (props.tokenSecret) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'ReadProviderToken',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.tokenSecret.secretArn],
+      }));
+    }
+    if (props.parkingQueue) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'ParkFailedDeliveries',
+        actions: ['sqs:SendMessage'],
+        resources: [props.parkingQueue.queueArn],
+      }));
+    }
     if (props.idempotencyTable) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'RememberDeliveries',
@@ -142,8 +152,8 @@ export class CustomChannelFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       environment: {
         ...props.environment,
-        TOKEN_SECRET_ARN: props.tokenSecret.secretArn,
-        PARKING_QUEUE_URL: props.parkingQueue.queueUrl,
+        ...(props.tokenSecret ? { TOKEN_SECRET_ARN: props.tokenSecret.secretArn } : {}),
+        ...(props.parkingQueue ? { PARKING_QUEUE_URL: props.parkingQueue.queueUrl } : {}),
         ...(props.idempotencyTable ? { IDEMPOTENCY_TABLE_NAME: props.idempotencyTable.tableName } : {}),
         // The bundle is minified; without this the source map is shipped but never used in stack traces.
         NODE_OPTIONS: '--enable-source-maps',

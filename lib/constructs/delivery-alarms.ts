@@ -11,7 +11,20 @@ import { Construct } from 'constructs';
 
 export interface DeliveryAlarmsProps {
   readonly function: lambda.IFunction;
-  readonly parkingQueue: sqs.IQueue;
+
+  /**
+   * The parking queue, alarmed when a message waits over an hour.
+   *
+   * @default - no queue alarm
+   */
+  readonly parkingQueue?: sqs.IQueue;
+
+  /**
+   * Whether the function publishes delivery metrics (Failed, ParkingFailed) to alarm on.
+   *
+   * @default true
+   */
+  readonly deliveryMetrics?: boolean;
 
   /** Namespace and service name the function's EMF metrics are published under. */
   readonly metricsNamespace: string;
@@ -66,6 +79,7 @@ export class DeliveryAlarms extends Construct {
     });
 
     const durationThreshold = props.durationThreshold ?? Duration.seconds(12);
+    const delivers = props.deliveryMetrics ?? true;
     this.alarms = [
       alarm('Errors', 'The delivery function threw: nothing of that batch was sent (configuration or token problem).',
         props.function.metricErrors({ period, statistic: cloudwatch.Stats.SUM }), 1),
@@ -73,13 +87,19 @@ export class DeliveryAlarms extends Construct {
         props.function.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }), 1),
       alarm('Duration', `A batch took ${durationThreshold.toSeconds()} s or more; Pinpoint stops waiting at 15 s.`,
         props.function.metricDuration({ period, statistic: cloudwatch.Stats.MAXIMUM }), durationThreshold.toMilliseconds()),
-      alarm('ParkedMessagesAge', 'Failed deliveries have waited in the parking queue for over an hour: run the redrive.',
-        props.parkingQueue.metricApproximateAgeOfOldestMessage({ period, statistic: cloudwatch.Stats.MAXIMUM }), 3600),
-      alarm('FailedDeliveries', 'Deliveries are failing (see the Failed metric and the function\'s logs).',
-        custom('Failed'), props.failedDeliveriesThreshold ?? 5),
-      alarm('ParkingFailed', 'Failed deliveries could not be parked: they can only be resent by hand from the logs.',
-        custom('ParkingFailed'), 1),
     ];
+    if (props.parkingQueue) {
+      this.alarms.push(alarm('ParkedMessagesAge', 'Failed deliveries have waited in the parking queue for over an hour: run the redrive.',
+        props.parkingQueue.metricApproximateAgeOfOldestMessage({ period, statistic: cloudwatch.Stats.MAXIMUM }), 3600));
+    }
+    if (delivers) {
+      this.alarms.push(
+        alarm('FailedDeliveries', 'Deliveries are failing (see the Failed metric and the function\'s logs).',
+          custom('Failed'), props.failedDeliveriesThreshold ?? 5),
+        alarm('ParkingFailed', 'Failed deliveries could not be parked: they can only be resent by hand from the logs.',
+          custom('ParkingFailed'), 1),
+      );
+    }
 
     if (props.notificationEmail) {
       this.topic = this.createTopic(props.notificationEmail);

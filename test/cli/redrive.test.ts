@@ -5,8 +5,10 @@ import { parseRedriveArgs, runRedrive, UsageError } from '../../cli/redrive';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { deliveryKey, PowertoolsDeliveryGuard } from '../../lambda/idempotency';
 import { type ParkedDelivery, SqsParkingLot } from '../../lambda/parking';
+import { MessengerProvider } from '../../lambda/providers/messenger';
+import type { ChannelProvider } from '../../lambda/providers/provider';
 import { WhatsAppProvider } from '../../lambda/providers/whatsapp';
-import { endpointId, phoneNumber, TEMPLATE_MESSAGE } from '../support/events';
+import { endpointId, phoneNumber, psid, TEMPLATE_MESSAGE } from '../support/events';
 import { RecordingLogger, StaticTokens } from '../support/fakes';
 import { graphError, GraphApiServer } from '../support/graph-api-server';
 import { SecretsManagerServer } from '../support/secrets-manager-server';
@@ -35,11 +37,11 @@ async function park(items: ParkedDelivery[]): Promise<void> {
   expect(report.parked.size).toBe(items.length);
 }
 
-function redrive(options: Partial<Parameters<typeof runRedrive>[0]> = {}, guard?: PowertoolsDeliveryGuard) {
+function redrive(options: Partial<Parameters<typeof runRedrive>[0]> = {}, guard?: PowertoolsDeliveryGuard, provider?: ChannelProvider) {
   const lines: string[] = [];
   const run = runRedrive({ queueUrl: queue.queueUrl, dryRun: false, max: Number.MAX_SAFE_INTEGER, includePermanent: false, includeUncertain: false, ...options }, {
     sqs,
-    provider: new WhatsAppProvider({ baseUrl: graph.baseUrl, apiVersion: 'v25.0', phoneNumberId: '109876543210987' }),
+    provider: provider ?? new WhatsAppProvider({ baseUrl: graph.baseUrl, apiVersion: 'v25.0', phoneNumberId: '109876543210987' }),
     tokens: new StaticTokens(TOKEN),
     print: (line) => lines.push(line),
     logger: new RecordingLogger(),
@@ -129,6 +131,20 @@ describe('redrive', () => {
     expect(queue.messages).toHaveLength(0);
   });
 
+  test('--channel messenger resends Messenger deliveries to the PSID, and leaves messages of another channel', async () => {
+    // GIVEN a parked Messenger delivery and a parked WhatsApp one in the same queue
+    const messenger = parked(1, { channel: 'messenger', recipient: psid(1), message: { messaging_type: 'UPDATE', message: { text: 'Hi Person1' } } });
+    await park([messenger, parked(2)]);
+    // WHEN the redrive runs for Messenger
+    const provider = new MessengerProvider({ baseUrl: graph.baseUrl, apiVersion: 'v25.0', pageId: 'me', psidAttribute: 'facebookMessengerPsid' });
+    const { summary, lines } = await redrive({}, undefined, provider);
+    // THEN the Messenger one is sent to /me/messages and deleted; the WhatsApp one stays, with a note
+    expect(graph.requests.map((r) => [r.path, r.body])).toEqual([['/v25.0/me/messages', { messaging_type: 'UPDATE', message: { text: 'Hi Person1' }, recipient: { id: psid(1) } }]]);
+    expect(summary).toMatchObject({ delivered: 1, unreadable: 1 });
+    expect(queue.bodies().map((m) => m.channel)).toEqual(['whatsapp']);
+    expect(lines.some((l) => l.includes('is for the whatsapp channel, not messenger'))).toBe(true);
+  });
+
   test('--include-permanent resends permanent failures too', async () => {
     await park([parked(0, { permanent: true })]);
     const { summary } = await redrive({ includePermanent: true });
@@ -171,6 +187,14 @@ describe('redrive command line', () => {
   ])('%j is refused: %s', (argv, problem) => {
     expect(() => parseRedriveArgs(argv, {})).toThrow(UsageError);
     expect(() => parseRedriveArgs(argv, {})).toThrow(problem);
+  });
+
+  test('--channel chooses the provider and its own required settings', () => {
+    const secret = ['--token-secret-arn', 'arn:aws:secretsmanager:eu-west-1:1:secret:t'];
+    expect(parseRedriveArgs(['--queue-url', 'https://sqs/q', ...secret, '--channel', 'messenger'], {}).provider)
+      .toMatchObject({ channel: 'messenger', pageId: 'me' });
+    expect(() => parseRedriveArgs(['--queue-url', 'https://sqs/q', ...secret, '--channel', 'metrics'], {})).toThrow('--channel must be whatsapp or messenger');
+    expect(() => parseRedriveArgs(['--queue-url', 'https://sqs/q', ...secret, '--channel', 'messenger', '--page-id', 'page'], {})).toThrow('--page-id');
   });
 
   test('an unknown flag is refused', () => {

@@ -29,6 +29,8 @@ const CONFIGURATIONS: [string, Record<string, unknown>][] = [
   ['the campaign-scoped permission', { invokePermissionScope: 'campaign' }],
   ['alarm notifications by email', { alarmEmail: 'ops@example.com' }],
   ['no idempotency table', { idempotency: false }],
+  ['the Messenger channel', { channel: 'messenger' }],
+  ['the metrics channel', { channel: 'metrics' }],
   ['no Pinpoint resources', { pinpointEnabled: false }],
 ];
 

@@ -25,7 +25,7 @@ describe('parseConfig', () => {
       stackNamePrefix: 'PinpointCustomChannel',
       complianceChecks: false,
       tokenSecret: { existingSecretArn: undefined, kmsKeyArn: undefined },
-      whatsApp: { phoneNumberId: undefined, graphApiVersion: 'v25.0', graphApiBaseUrl: 'https://graph.facebook.com' },
+      channel: { kind: 'whatsapp', phoneNumberId: undefined, graphApiVersion: 'v25.0', graphApiBaseUrl: 'https://graph.facebook.com' },
       logRetention: RetentionDays.ONE_MONTH,
       delivery: { concurrency: 50, idempotency: true },
       alarms: { email: undefined, failedDeliveriesThreshold: 5 },
@@ -51,6 +51,21 @@ describe('parseConfig', () => {
     expect(JSON.parse(config.pinpoint!.messageData)).toEqual({ type: 'text', text: { body: 'Hi {{User.UserAttributes.FirstName}}' } });
   });
 
+  test('an empty campaignMessage is the channel\'s own sample, which the channel accepts', () => {
+    expect(JSON.parse(configWith({ channel: 'messenger' }).pinpoint!.messageData)).toEqual({ messaging_type: 'UPDATE', message: { text: 'Hello from our Pinpoint campaign.' } });
+    expect(JSON.parse(configWith({ channel: 'metrics' }).pinpoint!.messageData)).toMatchObject({ note: expect.any(String) });
+  });
+
+  test('channel=messenger reads the page and the PSID attribute', () => {
+    expect(configWith({ channel: 'messenger', messengerPageId: '1122334455', messengerPsidAttribute: 'psid' }).channel).toEqual({
+      kind: 'messenger', pageId: '1122334455', psidAttribute: 'psid', graphApiVersion: 'v25.0', graphApiBaseUrl: 'https://graph.facebook.com',
+    });
+  });
+
+  test('channel=metrics needs no provider settings', () => {
+    expect(configWith({ channel: 'metrics', whatsappPhoneNumberId: 'not checked' }).channel).toEqual({ kind: 'metrics' });
+  });
+
   test('pinpointEnabled=false leaves the Pinpoint settings out', () => {
     expect(configWith({ pinpointEnabled: false }).pinpoint).toBeUndefined();
   });
@@ -72,7 +87,13 @@ describe('parseConfig', () => {
     [{ campaignMessage: '["template"]' }, 'campaignMessage', 'not a JSON object'],
     [{ campaignMessage: { template: { name: 'x' } } }, 'campaignMessage', 'no "type"'],
     [{ campaignMessage: { type: 'text', text: { body: 'x'.repeat(5200) } } }, 'campaignMessage', '5120-byte'],
-    [{ campaignMessage: '' }, 'campaignMessage', 'JSON object'],
+    [{ channel: 'sms' }, 'channel', 'whatsapp, messenger, metrics'],
+    [{ channel: 'messenger', campaignMessage: { type: 'text', text: { body: 'hi' } } }, 'campaignMessage', 'no "message" object'],
+    [{ channel: 'messenger', campaignMessage: { messaging_type: 'PROMO', message: { text: 'hi' } } }, 'campaignMessage', 'messaging_type "PROMO"'],
+    [{ campaignMessage: { type: 'text', text: { body: 'Hi {{FirstName}}' } } }, 'campaignMessage', 'unsupported placeholders {{FirstName}}'],
+    [{ campaignMessage: { type: 'text', text: { body: 'hi' }, to: '15550100000' } }, 'campaignMessage', 'sets to'],
+    [{ channel: 'messenger', messengerPageId: 'my-page' }, 'messengerPageId', 'numeric id of the Facebook Page'],
+    [{ channel: 'messenger', messengerPsidAttribute: 'has space' }, 'messengerPsidAttribute', 'user attribute'],
     [{ campaignPaused: 'yes' }, 'campaignPaused', 'true or false'],
     [{ pinpointEnabled: 1 }, 'pinpointEnabled', 'true or false'],
     [{ complianceChecks: 'on' }, 'complianceChecks', 'true or false'],

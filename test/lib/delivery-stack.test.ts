@@ -56,6 +56,7 @@ describe('DeliveryStack with the default configuration', () => {
           TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^ProviderToken') },
           PARKING_QUEUE_URL: { Ref: Match.stringLikeRegexp('^ParkingQueue') },
           IDEMPOTENCY_TABLE_NAME: { Ref: Match.stringLikeRegexp('^IdempotencyTable') },
+          CHANNEL: 'whatsapp',
           MAX_CONCURRENCY: '50',
           REPORT_TO_PINPOINT: 'true',
           GRAPH_API_VERSION: 'v25.0',
