@@ -1,4 +1,4 @@
-import { endpointId, phoneNumber, pinpointEvent } from '../support/events';
+import { endpoint, endpointId, phoneNumber, pinpointEvent, psid } from '../support/events';
 import { runBundledFunction, synthesizedBundleDir } from '../support/bundled-function';
 import { graphError, GraphApiServer } from '../support/graph-api-server';
 import { SecretsManagerServer } from '../support/secrets-manager-server';
@@ -73,6 +73,34 @@ describe('the bundled function (as cdk synth writes it)', () => {
     // and nothing it printed holds the token or a full number
     expect(run.output).not.toContain(TOKEN);
     for (let i = 0; i < 50; i += 1) expect(run.output).not.toContain(phoneNumber(i));
+  });
+
+  test('as the Messenger channel, it delivers to each PSID and skips endpoints without one', async () => {
+    graph.reset();
+    const { WHATSAPP_PHONE_NUMBER_ID: _unused, ...common } = env;
+    // Another campaign activity: the same endpoints were delivered in the first test, and the table remembers it.
+    const event = {
+      ...pinpointEvent(20, {
+        message: { message: { text: 'Hi {{User.UserAttributes.FirstName}}' } },
+        endpoints: { nopsid: endpoint(70, { User: { UserId: 'u70' } }) },
+      }),
+      ActivityId: 'messenger-activity',
+    };
+    const run = await runBundledFunction(bundleDir, event, { ...common, CHANNEL: 'messenger' });
+    expect(run.error).toBeUndefined();
+    expect(Object.values(run.response!).filter((r) => r.EventAttributes.status === 'delivered')).toHaveLength(20);
+    expect(run.response!.nopsid.EventAttributes).toMatchObject({ status: 'skipped', reason: 'no_psid' });
+    expect(graph.requestsFor(psid(3))[0]).toMatchObject({ path: '/v25.0/me/messages', body: { recipient: { id: psid(3) }, messaging_type: 'UPDATE', message: { text: 'Hi Person3' } } });
+  });
+
+  test('as the metrics channel, it needs nothing but CHANNEL and prints one EMF line', async () => {
+    graph.reset();
+    const run = await runBundledFunction(bundleDir, pinpointEvent(5), { CHANNEL: 'metrics' });
+    expect(Object.values(run.response!).map((r) => r.EventAttributes.status)).toEqual(Array(5).fill('counted'));
+    const emf = run.output.split('\n').filter((line) => line.includes('"_aws"'));
+    expect(emf).toHaveLength(1);
+    expect(JSON.parse(emf[0])).toMatchObject({ EndpointCount: 5, CustomCount: 5 });
+    expect(graph.requests).toHaveLength(0);
   });
 
   test('without WHATSAPP_PHONE_NUMBER_ID it refuses with a ConfigurationError and sends nothing', async () => {
