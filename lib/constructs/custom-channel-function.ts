@@ -104,39 +104,18 @@ export class CustomChannelFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Custom channel function for Pinpoint: reads only its token secret, parks failures only in its queue, writes only its log group.',
     });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'WriteOwnLogGroup',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
-    if (props.tokenSecret) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'ReadProviderToken',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.tokenSecret.secretArn],
-      }));
-    }
-    if (props.parkingQueue) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'ParkFailedDeliveries',
-        actions: ['sqs:SendMessage'],
-        resources: [props.parkingQueue.queueArn],
-      }));
-    }
+    // One statement per resource the function uses, each naming that resource's ARN.
+    const allow = (sid: string, actions: string[], resource: string, conditions?: Record<string, unknown>) =>
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources: [resource], conditions }));
+    allow('WriteOwnLogGroup', ['logs:CreateLogStream', 'logs:PutLogEvents'], logGroup.logGroupArn);
+    if (props.tokenSecret) allow('ReadProviderToken', ['secretsmanager:GetSecretValue'], props.tokenSecret.secretArn);
+    if (props.parkingQueue) allow('ParkFailedDeliveries', ['sqs:SendMessage'], props.parkingQueue.queueArn);
     if (props.idempotencyTable) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'RememberDeliveries',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        resources: [props.idempotencyTable.tableArn],
-      }));
+      allow('RememberDeliveries', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], props.idempotencyTable.tableArn);
     }
     if (props.tokenEncryptionKey) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'DecryptProviderToken',
-        actions: ['kms:Decrypt'],
-        resources: [props.tokenEncryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
-      }));
+      allow('DecryptProviderToken', ['kms:Decrypt'], props.tokenEncryptionKey.keyArn,
+        { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } });
     }
 
     const fn = new nodejs.NodejsFunction(this, 'Function', {
