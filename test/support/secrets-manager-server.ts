@@ -6,6 +6,8 @@ import { AwsJsonError, AwsJsonServer } from './aws-json-server';
 
 export class SecretsManagerServer {
   readonly calls: { target: string; secretId: string }[] = [];
+  /** The full input of every PutSecretValue, as the SDK sent it. */
+  readonly puts: Record<string, unknown>[] = [];
   private http!: AwsJsonServer;
 
   private constructor(private readonly secrets: Record<string, string>) {}
@@ -24,8 +26,13 @@ export class SecretsManagerServer {
     return this.http.stop();
   }
 
-  private handle(operation: string, input: { SecretId: string }): unknown {
+  private handle(operation: string, input: { SecretId: string; SecretString?: string }): unknown {
     this.calls.push({ target: `secretsmanager.${operation}`, secretId: input.SecretId });
+    if (operation === 'PutSecretValue' && input.SecretId in this.secrets) {
+      this.puts.push(input);
+      this.secrets[input.SecretId] = input.SecretString ?? '';
+      return { ARN: input.SecretId, Name: 'token', VersionId: `v${this.puts.length + 1}`, VersionStages: ['AWSCURRENT'] };
+    }
     const value = this.secrets[input.SecretId];
     if (operation !== 'GetSecretValue' || value === undefined) {
       throw new AwsJsonError('ResourceNotFoundException', 'Secrets Manager can\'t find the specified secret.');
