@@ -5,9 +5,16 @@
  * stack name, so nothing has to be copied by hand. Region and credentials come from the standard AWS
  * environment (AWS_PROFILE, AWS_REGION, ...). Every command has --help and --dry-run.
  */
+import * as fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CreateCampaignCommand, type EndpointBatchItem, GetCampaignActivitiesCommand, GetCampaignCommand, PinpointClient, UpdateEndpointsBatchCommand,
+} from '@aws-sdk/client-pinpoint';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { MAX_DATA_BYTES } from '../lambda/event';
+import { unsupportedPlaceholders } from '../lambda/message';
+import { checkWhatsAppMessage, normalisePhoneNumber } from '../lambda/providers/whatsapp';
 
 /** A failure the operator can fix (bad input, a missing stack, an AWS refusal): one line, no stack trace. */
 export class OpsError extends Error {
@@ -29,12 +36,17 @@ export interface OpsIo {
 export interface OpsClients {
   readonly cloudFormation: CloudFormationClient;
   readonly secretsManager: SecretsManagerClient;
+  readonly pinpoint: PinpointClient;
 }
 
 const GLOBAL_HELP = `Usage: npm run ops -- <command> [options]
 
 Commands:
-  set-token    Store the provider token (read from standard input) in the deployed secret
+  set-token          Store the provider token (read from standard input) in the deployed secret
+  add-endpoint       Create or update one CUSTOM endpoint
+  import-endpoints   Create or update CUSTOM endpoints from a CSV file
+  send               Start a campaign that sends a WhatsApp template through the custom channel
+  status             A campaign's state and its runs
 
 Options for every command:
   --stack-prefix NAME   the stackNamePrefix the app was deployed with (default PinpointCustomChannel,
@@ -57,6 +69,14 @@ export async function runOps(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, 
     switch (command) {
       case 'set-token':
         return await setToken(rest, env, io, clients);
+      case 'add-endpoint':
+        return await addEndpoint(rest, env, io, clients);
+      case 'import-endpoints':
+        return await importEndpoints(rest, env, io, clients);
+      case 'send':
+        return await send(rest, env, io, clients);
+      case 'status':
+        return await status(rest, env, io, clients);
       case undefined:
       case '--help':
       case 'help':
@@ -139,6 +159,324 @@ async function setToken(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, clien
   return 0;
 }
 
+/** The project: --project-id, or the campaign stack's ProjectId output. */
+async function projectId(values: Record<string, unknown>, env: NodeJS.ProcessEnv, aws: OpsClients): Promise<string> {
+  const explicit = values['project-id'] as string | undefined;
+  if (explicit !== undefined) {
+    if (!/^[0-9a-f]{32}$/.test(explicit)) throw new OpsError(`--project-id must be a 32-character Pinpoint project id, got "${explicit}"`, 2);
+    return explicit;
+  }
+  return stackOutput(aws.cloudFormation, `${stackPrefix(values, env)}-Campaign`, 'ProjectId');
+}
+
+/** `Key=Value` flags as Pinpoint attributes (lists of strings). */
+function attributes(pairs: unknown, flag: string): Record<string, string[]> | undefined {
+  const list = (pairs as string[] | undefined) ?? [];
+  if (list.length === 0) return undefined;
+  const result: Record<string, string[]> = {};
+  for (const pair of list) {
+    const match = /^([^=\s]{1,50})=(.+)$/.exec(pair);
+    if (!match) throw new OpsError(`${flag} takes Key=Value, got "${pair}"`, 2);
+    (result[match[1]] ??= []).push(match[2]);
+  }
+  return result;
+}
+
+/** A CUSTOM endpoint for WhatsApp: its id, unless given, follows from the number, so re-adding updates it. */
+function endpointItem(address: string, options: { endpointId?: string; userId?: string; attributes?: Record<string, string[]>; userAttributes?: Record<string, string[]> }): EndpointBatchItem | string {
+  const digits = normalisePhoneNumber(address);
+  if (!digits) return `"${address}" is not a phone number (E.164, such as +15551234567)`;
+  if (options.endpointId !== undefined && !/^[\w.:-]{1,100}$/.test(options.endpointId)) return `"${options.endpointId}" is not a valid endpoint id`;
+  return {
+    Id: options.endpointId ?? `custom-${digits}`,
+    ChannelType: 'CUSTOM',
+    Address: `+${digits}`,
+    OptOut: 'NONE',
+    Attributes: options.attributes,
+    User: options.userId || options.userAttributes ? { UserId: options.userId, UserAttributes: options.userAttributes } : undefined,
+  };
+}
+
+/** UpdateEndpointsBatch takes at most 100 endpoints. */
+const ENDPOINT_BATCH = 100;
+
+async function updateEndpoints(items: EndpointBatchItem[], applicationId: string, dryRun: boolean, io: OpsIo, aws: OpsClients): Promise<void> {
+  for (let i = 0; i < items.length; i += ENDPOINT_BATCH) {
+    const request = { ApplicationId: applicationId, EndpointBatchRequest: { Item: items.slice(i, i + ENDPOINT_BATCH) } };
+    if (dryRun) {
+      io.out(`UpdateEndpointsBatch ${JSON.stringify(request)}`);
+      continue;
+    }
+    await aws.pinpoint.send(new UpdateEndpointsBatchCommand(request));
+    if (items.length > ENDPOINT_BATCH) io.out(`updated ${Math.min(i + ENDPOINT_BATCH, items.length)} of ${items.length} endpoints`);
+  }
+}
+
+const ADD_ENDPOINT_HELP = `Usage: npm run ops -- add-endpoint --address +15551234567 [--user-id ID] [--attr Key=Value ...]
+    [--user-attr Key=Value ...] [--endpoint-id ID] [--project-id ID] [--stack-prefix NAME] [--dry-run]
+
+Creates or updates one CUSTOM endpoint whose Address is the phone number. Its id is custom-<digits>
+unless --endpoint-id is given, so adding the same number again updates it. --user-attr values fill
+placeholders such as {{User.UserAttributes.FirstName}}.`;
+
+async function addEndpoint(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, clients: () => OpsClients): Promise<number> {
+  const values = flags(argv, {
+    address: { type: 'string' }, 'user-id': { type: 'string' }, attr: { type: 'string', multiple: true }, 'user-attr': { type: 'string', multiple: true },
+    'endpoint-id': { type: 'string' }, 'project-id': { type: 'string' },
+  }, ADD_ENDPOINT_HELP);
+  if (values.help) {
+    io.out(ADD_ENDPOINT_HELP);
+    return 0;
+  }
+  if (typeof values.address !== 'string') throw new OpsError(`--address is required\n\n${ADD_ENDPOINT_HELP}`, 2);
+  const item = endpointItem(values.address, {
+    endpointId: values['endpoint-id'] as string | undefined, userId: values['user-id'] as string | undefined,
+    attributes: attributes(values.attr, '--attr'), userAttributes: attributes(values['user-attr'], '--user-attr'),
+  });
+  if (typeof item === 'string') throw new OpsError(item, 2);
+  const aws = clients();
+  await updateEndpoints([item], await projectId(values, env, aws), Boolean(values['dry-run']), io, aws);
+  if (!values['dry-run']) io.out(`endpoint ${item.Id} (${item.Address!.replace(/\d(?=\d{4})/g, '*')}) created or updated`);
+  return 0;
+}
+
+const IMPORT_HELP = `Usage: npm run ops -- import-endpoints --file people.csv [--project-id ID] [--stack-prefix NAME] [--dry-run]
+
+Creates or updates CUSTOM endpoints from a CSV file with a header row. Columns:
+  address        the phone number (required)
+  endpointId     the endpoint's id (default custom-<digits>)
+  userId         the user's id
+  attr:NAME      an endpoint attribute;  user:NAME  a user attribute (for {{User.UserAttributes.NAME}})
+Every row is checked first. If any is rejected, each is reported with its line number and nothing
+is imported. Endpoints go to Pinpoint in batches of 100.`;
+
+async function importEndpoints(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, clients: () => OpsClients): Promise<number> {
+  const values = flags(argv, { file: { type: 'string' }, 'project-id': { type: 'string' } }, IMPORT_HELP);
+  if (values.help) {
+    io.out(IMPORT_HELP);
+    return 0;
+  }
+  if (typeof values.file !== 'string') throw new OpsError(`--file is required\n\n${IMPORT_HELP}`, 2);
+  let text: string;
+  try {
+    text = fs.readFileSync(values.file, 'utf8');
+  } catch (error) {
+    throw new OpsError(`cannot read ${values.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 2);
+  }
+  const { items, rejected } = endpointsFromCsv(text);
+  if (rejected.length > 0) {
+    for (const problem of rejected) io.err(problem);
+    throw new OpsError(`${rejected.length} row(s) rejected; nothing was imported`, 2);
+  }
+  if (items.length === 0) throw new OpsError(`${values.file} has no endpoint rows`, 2);
+  const aws = clients();
+  await updateEndpoints(items, await projectId(values, env, aws), Boolean(values['dry-run']), io, aws);
+  if (!values['dry-run']) io.out(`${items.length} endpoint(s) created or updated`);
+  return 0;
+}
+
+/** Endpoints from CSV text, or every row's problem with its line number. */
+export function endpointsFromCsv(text: string): { items: EndpointBatchItem[]; rejected: string[] } {
+  const records = parseCsv(text);
+  const rejected: string[] = [];
+  const items: EndpointBatchItem[] = [];
+  const [header, ...rows] = records;
+  if (!header) return { items, rejected: ['line 1: the file is empty; it needs a header row with an address column'] };
+  const columns = header.fields.map((name) => name.trim());
+  const addressColumn = columns.findIndex((name) => name.toLowerCase() === 'address');
+  if (addressColumn < 0) return { items, rejected: [`line ${header.line}: the header has no address column`] };
+  for (const name of columns) {
+    if (!/^(address|endpointId|userId|attr:[^=\s]{1,50}|user:[^=\s]{1,50})$/i.test(name)) rejected.push(`line ${header.line}: unknown column "${name}"`);
+  }
+  const seen = new Map<string, number>();
+  for (const { line, fields } of rows) {
+    if (fields.every((field) => field.trim() === '')) continue;
+    if (fields.length !== columns.length) {
+      rejected.push(`line ${line}: ${fields.length} fields, but the header has ${columns.length}`);
+      continue;
+    }
+    const value = (name: string) => fields[columns.findIndex((c) => c.toLowerCase() === name.toLowerCase())]?.trim() || undefined;
+    const prefixed = (prefix: string) => {
+      const found = columns.map((c, i) => [c, fields[i].trim()] as const).filter(([c, v]) => c.startsWith(prefix) && v !== '');
+      return found.length ? Object.fromEntries(found.map(([c, v]) => [c.slice(prefix.length), [v]])) : undefined;
+    };
+    const item = endpointItem(fields[addressColumn].trim(), {
+      endpointId: value('endpointId'), userId: value('userId'), attributes: prefixed('attr:'), userAttributes: prefixed('user:'),
+    });
+    if (typeof item === 'string') {
+      rejected.push(`line ${line}: ${item}`);
+      continue;
+    }
+    const earlier = seen.get(item.Id!);
+    if (earlier !== undefined) {
+      rejected.push(`line ${line}: endpoint ${item.Id} is already on line ${earlier}`);
+      continue;
+    }
+    seen.set(item.Id!, line);
+    items.push(item);
+  }
+  return { items, rejected };
+}
+
+/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and line breaks. Each record keeps its first line number. */
+function parseCsv(text: string): { line: number; fields: string[] }[] {
+  const records: { line: number; fields: string[] }[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  let line = 1;
+  let recordLine = 1;
+  const endRecord = () => {
+    fields.push(field);
+    records.push({ line: recordLine, fields });
+    fields = [];
+    field = '';
+  };
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i];
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 1;
+      } else if (char === '"') {
+        quoted = false;
+      } else {
+        if (char === '\n') line += 1;
+        field += char;
+      }
+    } else if (char === '"' && field === '') {
+      quoted = true;
+    } else if (char === ',') {
+      fields.push(field);
+      field = '';
+    } else if (char === '\n' || char === '\r') {
+      if (char === '\r' && text[i + 1] === '\n') i += 1;
+      endRecord();
+      line += 1;
+      recordLine = line;
+    } else {
+      field += char;
+    }
+  }
+  if (field !== '' || fields.length > 0) endRecord();
+  return records;
+}
+
+const SEND_HELP = `Usage: npm run ops -- send --template NAME [--language en_US] [--param TEXT ...] [--segment ID]
+    (--now | --at 2027-01-04T09:00:00Z) [--name NAME] [--project-id ID] [--stack-prefix NAME] [--dry-run]
+
+Creates a campaign that sends the WhatsApp template NAME through the custom channel, with the body
+parameters in order. A parameter may hold placeholders such as {{User.UserAttributes.FirstName}}.
+The segment defaults to the sample segment, the function to the deployed one.`;
+
+async function send(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, clients: () => OpsClients): Promise<number> {
+  const values = flags(argv, {
+    template: { type: 'string' }, language: { type: 'string' }, param: { type: 'string', multiple: true }, segment: { type: 'string' },
+    now: { type: 'boolean' }, at: { type: 'string' }, name: { type: 'string' }, 'project-id': { type: 'string' },
+  }, SEND_HELP);
+  if (values.help) {
+    io.out(SEND_HELP);
+    return 0;
+  }
+  const template = values.template as string | undefined;
+  if (!template || !/^[a-z0-9_]{1,512}$/.test(template)) throw new OpsError('--template must be the template\'s name (lower case letters, digits and _)', 2);
+  const language = (values.language as string | undefined) ?? 'en_US';
+  if (!/^[a-z]{2,3}(_[A-Z]{2})?$/.test(language)) throw new OpsError(`--language must be a language code such as en_US, got "${language}"`, 2);
+  if (Boolean(values.now) === (values.at !== undefined)) throw new OpsError('give exactly one of --now and --at', 2);
+  let startTime = 'IMMEDIATE';
+  if (values.at !== undefined) {
+    const at = Date.parse(values.at as string);
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(values.at as string) || Number.isNaN(at)) {
+      throw new OpsError(`--at must be an ISO 8601 time with a zone, such as 2027-01-04T09:00:00Z, got "${values.at}"`, 2);
+    }
+    if (at <= Date.now()) throw new OpsError(`--at ${values.at} is in the past`, 2);
+    startTime = new Date(at).toISOString();
+  }
+  const params = (values.param as string[] | undefined) ?? [];
+  const message = {
+    type: 'template',
+    template: {
+      name: template,
+      language: { code: language },
+      ...(params.length > 0 ? { components: [{ type: 'body', parameters: params.map((text) => ({ type: 'text', text })) }] } : {}),
+    },
+  };
+  const problem = checkWhatsAppMessage(message)
+    ?? (unsupportedPlaceholders(message).length > 0 ? `uses unsupported placeholders ${unsupportedPlaceholders(message).join(', ')}` : undefined);
+  if (problem) throw new OpsError(`the message ${problem}`, 2);
+  const data = JSON.stringify(message);
+  if (Buffer.byteLength(data, 'utf8') > MAX_DATA_BYTES) throw new OpsError(`the message is ${Buffer.byteLength(data, 'utf8')} bytes; Pinpoint allows ${MAX_DATA_BYTES}`, 2);
+  const segment = values.segment as string | undefined;
+  if (segment !== undefined && !/^[0-9a-f]{32}$/.test(segment)) throw new OpsError(`--segment must be a 32-character segment id, got "${segment}"`, 2);
+
+  const aws = clients();
+  const prefix = stackPrefix(values, env);
+  const applicationId = await projectId(values, env, aws);
+  const request = {
+    ApplicationId: applicationId,
+    WriteCampaignRequest: {
+      Name: (values.name as string | undefined) ?? `${template} ${new Date().toISOString().slice(0, 16)}`,
+      SegmentId: segment ?? await stackOutput(aws.cloudFormation, `${prefix}-Campaign`, 'SegmentId'),
+      Schedule: { StartTime: startTime, Frequency: 'ONCE' as const },
+      IsPaused: false,
+      MessageConfiguration: { CustomMessage: { Data: data } },
+      CustomDeliveryConfiguration: {
+        DeliveryUri: await stackOutput(aws.cloudFormation, `${prefix}-Delivery`, 'DeliveryFunctionArn'),
+        EndpointTypes: ['CUSTOM' as const],
+      },
+    },
+  };
+  if (values['dry-run']) {
+    io.out(`CreateCampaign ${JSON.stringify(request)}`);
+    return 0;
+  }
+  const { CampaignResponse: campaign } = await aws.pinpoint.send(new CreateCampaignCommand(request));
+  const region = await aws.pinpoint.config.region();
+  io.out(`campaign ${campaign?.Id} created (${campaign?.State?.CampaignStatus ?? 'state unknown'})`);
+  io.out(`console: https://${region}.console.aws.amazon.com/pinpoint/home?region=${region}#/apps/${applicationId}/campaigns/${campaign?.Id}/details`);
+  return 0;
+}
+
+const STATUS_HELP = `Usage: npm run ops -- status --campaign ID [--project-id ID] [--stack-prefix NAME]
+
+Prints the campaign's state and, for each of its runs, how many endpoints Pinpoint handed to the
+function and how many invocations succeeded.`;
+
+async function status(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, clients: () => OpsClients): Promise<number> {
+  const values = flags(argv, { campaign: { type: 'string' }, 'project-id': { type: 'string' } }, STATUS_HELP);
+  if (values.help) {
+    io.out(STATUS_HELP);
+    return 0;
+  }
+  const campaignId = values.campaign as string | undefined;
+  if (!campaignId || !/^[0-9a-f]{32}$/.test(campaignId)) throw new OpsError(`--campaign must be a 32-character campaign id\n\n${STATUS_HELP}`, 2);
+  const aws = clients();
+  const applicationId = await projectId(values, env, aws);
+  const requests = { campaign: { ApplicationId: applicationId, CampaignId: campaignId }, activities: { ApplicationId: applicationId, CampaignId: campaignId } };
+  if (values['dry-run']) {
+    io.out(`GetCampaign ${JSON.stringify(requests.campaign)}`);
+    io.out(`GetCampaignActivities ${JSON.stringify(requests.activities)}`);
+    return 0;
+  }
+  let campaign;
+  try {
+    ({ CampaignResponse: campaign } = await aws.pinpoint.send(new GetCampaignCommand(requests.campaign)));
+  } catch (error) {
+    if ((error as Error).name === 'NotFoundException') throw new OpsError(`campaign ${campaignId} was not found in project ${applicationId}`);
+    throw error;
+  }
+  const { ActivitiesResponse: activities } = await aws.pinpoint.send(new GetCampaignActivitiesCommand(requests.activities));
+  io.out(`campaign ${campaign?.Id} "${campaign?.Name ?? ''}": ${campaign?.State?.CampaignStatus ?? 'state unknown'}${campaign?.IsPaused ? ' (paused)' : ''}`);
+  io.out(`  schedule: ${campaign?.Schedule?.StartTime ?? '?'}, ${campaign?.Schedule?.Frequency ?? '?'}`);
+  const runs = activities?.Item ?? [];
+  if (runs.length === 0) io.out('  no runs yet');
+  for (const run of runs) {
+    io.out(`  run ${run.Id} ${run.State ?? ''}: ${run.TotalEndpointCount ?? 0} endpoints, ${run.SuccessfulEndpointCount ?? 0} handed to the function`
+      + `${run.Start ? `, ${run.Start}` : ''}${run.End ? ` to ${run.End}` : ''}`);
+  }
+  return 0;
+}
+
 async function main(): Promise<void> {
   const readStdin = async () => {
     const chunks: Buffer[] = [];
@@ -150,7 +488,7 @@ async function main(): Promise<void> {
     stdinIsTty: Boolean(process.stdin.isTTY),
     out: (line) => console.log(line),
     err: (line) => console.error(line),
-  }, () => ({ cloudFormation: new CloudFormationClient({}), secretsManager: new SecretsManagerClient({}) }));
+  }, () => ({ cloudFormation: new CloudFormationClient({}), secretsManager: new SecretsManagerClient({}), pinpoint: new PinpointClient({}) }));
 }
 
 if (require.main === module) void main();

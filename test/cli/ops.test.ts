@@ -1,32 +1,53 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { runOps } from '../../cli/ops';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { endpointsFromCsv, runOps } from '../../cli/ops';
 import { CloudFormationServer } from '../support/cloudformation-server';
+import { PinpointServer } from '../support/pinpoint-server';
 import { SecretsManagerServer } from '../support/secrets-manager-server';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
 const TOKEN = 'test-token-operator-0123456789';
 const CREDENTIALS = { accessKeyId: 'AKIDTESTONLY', secretAccessKey: 'test-only' };
 
+const PROJECT_ID = '0123456789abcdef0123456789abcdef';
+const SEGMENT_ID = 'fedcba9876543210fedcba9876543210';
+const FUNCTION_ARN = 'arn:aws:lambda:eu-west-1:111122223333:function:delivery';
+
 let cloudFormation: CloudFormationServer;
 let secrets: SecretsManagerServer;
+let pinpoint: PinpointServer;
 
 beforeAll(async () => {
-  cloudFormation = await CloudFormationServer.start({ 'PinpointCustomChannel-Delivery': { TokenSecretArn: SECRET_ARN } });
+  cloudFormation = await CloudFormationServer.start({
+    'PinpointCustomChannel-Delivery': { TokenSecretArn: SECRET_ARN, DeliveryFunctionArn: FUNCTION_ARN },
+    'PinpointCustomChannel-Campaign': { ProjectId: PROJECT_ID, SegmentId: SEGMENT_ID },
+  });
   secrets = await SecretsManagerServer.start({ [SECRET_ARN]: '{"accessToken":"placeholder"}' });
+  pinpoint = await PinpointServer.start();
 });
 
 afterAll(async () => {
   await cloudFormation.stop();
   await secrets.stop();
+  await pinpoint.stop();
 });
 
 beforeEach(() => {
   secrets.puts.length = 0;
   cloudFormation.requests.length = 0;
+  pinpoint.requests.length = 0;
 });
+
+function csvFile(text: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ops-csv-')), 'people.csv');
+  fs.writeFileSync(file, text);
+  return file;
+}
 
 /** Runs an ops command in-process with the real SDK clients pointed at the local stand-ins. */
 async function ops(argv: string[], stdin = '', env: NodeJS.ProcessEnv = {}) {
@@ -35,6 +56,7 @@ async function ops(argv: string[], stdin = '', env: NodeJS.ProcessEnv = {}) {
   const clients = () => ({
     cloudFormation: new CloudFormationClient({ endpoint: cloudFormation.endpoint, region: 'eu-west-1', credentials: CREDENTIALS }),
     secretsManager: new SecretsManagerClient({ endpoint: secrets.url, region: 'eu-west-1', credentials: CREDENTIALS }),
+    pinpoint: new PinpointClient({ endpoint: pinpoint.endpoint, region: 'eu-west-1', credentials: CREDENTIALS }),
   });
   const code = await runOps(argv, env, { readStdin: async () => stdin, stdinIsTty: false, out: (l) => out.push(l), err: (l) => err.push(l) }, clients);
   return { code, out: out.join('\n'), err: err.join('\n') };
@@ -88,6 +110,144 @@ describe('ops set-token', () => {
   test('--help and an unknown command', async () => {
     expect(await ops(['set-token', '--help'])).toMatchObject({ code: 0, out: expect.stringContaining('never from an argument') });
     expect(await ops(['launch'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown command "launch"') });
+  });
+});
+
+describe('ops add-endpoint', () => {
+  test('creates or updates one CUSTOM endpoint in the project found by stack name', async () => {
+    const result = await ops(['add-endpoint', '--address', '+1 (555) 010-0007', '--user-id', 'u7', '--user-attr', 'FirstName=Ana', '--attr', 'Item=shoes']);
+    expect(result).toMatchObject({ code: 0, err: '' });
+    expect(pinpoint.requests).toEqual([{
+      method: 'PUT', path: `/v1/apps/${PROJECT_ID}/endpoints`,
+      body: { Item: [{ Id: 'custom-15550100007', ChannelType: 'CUSTOM', Address: '+15550100007', OptOut: 'NONE', Attributes: { Item: ['shoes'] }, User: { UserId: 'u7', UserAttributes: { FirstName: ['Ana'] } } }] },
+    }]);
+    expect(result.out).toBe('endpoint custom-15550100007 (+*******0007) created or updated');
+  });
+
+  test.each([
+    [['--address', 'mary@example.com'], 'is not a phone number'],
+    [['--address', '+15550100007', '--attr', 'Item'], '--attr takes Key=Value'],
+    [['--user-id', 'u'], '--address is required'],
+    [['--address', '+15550100007', '--project-id', 'p'], '--project-id must be'],
+  ])('%j is refused without a request: %s', async (flags, message) => {
+    const result = await ops(['add-endpoint', ...flags]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(message);
+    expect(pinpoint.requests).toHaveLength(0);
+  });
+
+  test('--dry-run prints the request and sends nothing', async () => {
+    const result = await ops(['add-endpoint', '--address', '+15550100007', '--dry-run']);
+    expect(result.out).toMatch(/^UpdateEndpointsBatch \{"ApplicationId":"0123456789abcdef0123456789abcdef"/);
+    expect(pinpoint.requests).toHaveLength(0);
+  });
+});
+
+describe('ops import-endpoints', () => {
+  test('imports a CSV in batches of 100, with quoted fields, user and endpoint attributes', async () => {
+    const rows = Array.from({ length: 250 }, (_, i) => `+1555010${String(i).padStart(4, '0')},u${i},"Smith, ${i}",vip`);
+    const result = await ops(['import-endpoints', '--file', csvFile(`address,userId,user:LastName,attr:Tier\n${rows.join('\n')}\n`)]);
+    expect(result).toMatchObject({ code: 0, err: '' });
+    expect(pinpoint.requests.map((r) => r.body.Item.length)).toEqual([100, 100, 50]);
+    expect(pinpoint.requests[0].body.Item[3]).toEqual({
+      Id: 'custom-15550100003', ChannelType: 'CUSTOM', Address: '+15550100003', OptOut: 'NONE',
+      Attributes: { Tier: ['vip'] }, User: { UserId: 'u3', UserAttributes: { LastName: ['Smith, 3'] } },
+    });
+    expect(result.out).toContain('250 endpoint(s) created or updated');
+  });
+
+  test('reports every rejected row with its line number and imports nothing', async () => {
+    const file = csvFile('address,userId\n+15550100001,a\nnot-a-number,b\n+15550100001,c\n"+1555 0100 004",d,extra\n');
+    const result = await ops(['import-endpoints', '--file', file]);
+    expect(result.code).toBe(2);
+    expect(result.err.split('\n').slice(0, 3)).toEqual([
+      'line 3: "not-a-number" is not a phone number (E.164, such as +15551234567)',
+      'line 4: endpoint custom-15550100001 is already on line 2',
+      'line 5: 3 fields, but the header has 2',
+    ]);
+    expect(result.err).toContain('3 row(s) rejected; nothing was imported');
+    expect(pinpoint.requests).toHaveLength(0);
+  });
+
+  test.each([
+    ['no address column', 'phone\n+15550100001\n', 'line 1: the header has no address column'],
+    ['an unknown column', 'address,colour\n+15550100001,red\n', 'line 1: unknown column "colour"'],
+  ])('a header with %s is refused', (_name, text, message) => {
+    expect(endpointsFromCsv(text).rejected).toEqual([message]);
+  });
+
+  test('a line break inside a quoted field keeps the line numbers right', () => {
+    const { items, rejected } = endpointsFromCsv('address,user:Note\n+15550100001,"two\nlines"\nbad,x\n');
+    expect(items[0].User?.UserAttributes).toEqual({ Note: ['two\nlines'] });
+    expect(rejected).toEqual(['line 4: "bad" is not a phone number (E.164, such as +15551234567)']);
+  });
+
+  test('a missing file is one clear line', async () => {
+    expect(await ops(['import-endpoints', '--file', '/no/such/file.csv'])).toMatchObject({ code: 2, err: 'ops import-endpoints: cannot read /no/such/file.csv: ENOENT' });
+  });
+});
+
+describe('ops send', () => {
+  test('creates a campaign with the custom delivery configuration, the template Data and the deployed function', async () => {
+    const result = await ops(['send', '--template', 'order_unpaid', '--param', '{{User.UserAttributes.FirstName}}', '--param', 'shoes', '--now', '--name', 'November reminder']);
+    expect(result).toMatchObject({ code: 0, err: '' });
+    const [request] = pinpoint.requests;
+    expect(request).toMatchObject({ method: 'POST', path: `/v1/apps/${PROJECT_ID}/campaigns` });
+    expect(request.body).toEqual({
+      Name: 'November reminder', SegmentId: SEGMENT_ID, Schedule: { StartTime: 'IMMEDIATE', Frequency: 'ONCE' }, IsPaused: false,
+      MessageConfiguration: { CustomMessage: { Data: expect.any(String) } },
+      CustomDeliveryConfiguration: { DeliveryUri: FUNCTION_ARN, EndpointTypes: ['CUSTOM'] },
+    });
+    expect(JSON.parse(request.body.MessageConfiguration.CustomMessage.Data)).toEqual({
+      type: 'template',
+      template: { name: 'order_unpaid', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '{{User.UserAttributes.FirstName}}' }, { type: 'text', text: 'shoes' }] }] },
+    });
+    const id = [...pinpoint.campaigns.keys()][0];
+    expect(result.out).toBe(`campaign ${id} created (SCHEDULED)\nconsole: https://eu-west-1.console.aws.amazon.com/pinpoint/home?region=eu-west-1#/apps/${PROJECT_ID}/campaigns/${id}/details`);
+  });
+
+  test.each([
+    [['--template', 'Order Unpaid', '--now'], '--template must be'],
+    [['--template', 'x'], 'exactly one of --now and --at'],
+    [['--template', 'x', '--now', '--at', '2030-01-01T00:00:00Z'], 'exactly one of --now and --at'],
+    [['--template', 'x', '--at', '2020-01-01T00:00:00Z'], 'is in the past'],
+    [['--template', 'x', '--at', 'tomorrow'], 'ISO 8601'],
+    [['--template', 'x', '--now', '--param', 'Hi {{FirstName}}'], 'unsupported placeholders {{FirstName}}'],
+    [['--template', 'x', '--now', '--param', 'y'.repeat(6000)], 'bytes; Pinpoint allows 5120'],
+    [['--template', 'x', '--now', '--language', 'english'], '--language must be'],
+  ])('%j is refused without a request: %s', async (flags, message) => {
+    const result = await ops(['send', ...flags]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(message);
+    expect(pinpoint.requests).toHaveLength(0);
+  });
+
+  test('--at schedules it; --dry-run prints the exact request and creates nothing', async () => {
+    const result = await ops(['send', '--template', 'hello_world', '--at', '2030-01-04T09:00:00Z', '--dry-run']);
+    expect(result.code).toBe(0);
+    expect(pinpoint.requests).toHaveLength(0);
+    expect(JSON.parse(result.out.replace(/^CreateCampaign /, ''))).toMatchObject({
+      ApplicationId: PROJECT_ID, WriteCampaignRequest: { Schedule: { StartTime: '2030-01-04T09:00:00.000Z', Frequency: 'ONCE' } },
+    });
+  });
+});
+
+describe('ops status', () => {
+  test('shows the campaign\'s state and its runs', async () => {
+    await ops(['send', '--template', 'hello_world', '--now', '--name', 'Hello']);
+    const id = [...pinpoint.campaigns.keys()].at(-1)!;
+    const result = await ops(['status', '--campaign', id]);
+    expect(result).toMatchObject({ code: 0, err: '' });
+    expect(result.out.split('\n')).toEqual([
+      `campaign ${id} "Hello": SCHEDULED`,
+      '  schedule: IMMEDIATE, ONCE',
+      '  run activity1 COMPLETED: 120 endpoints, 118 handed to the function, 2026-11-23T10:00:05Z to 2026-11-23T10:00:40Z',
+    ]);
+  });
+
+  test('an unknown campaign is one clear line', async () => {
+    const result = await ops(['status', '--campaign', 'a'.repeat(32)]);
+    expect(result).toMatchObject({ code: 1, err: `ops status: campaign ${'a'.repeat(32)} was not found in project ${PROJECT_ID}` });
   });
 });
 
