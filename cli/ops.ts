@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateCampaignCommand, type EndpointBatchItem, GetCampaignActivitiesCommand, GetCampaignCommand, PinpointClient, UpdateEndpointsBatchCommand,
 } from '@aws-sdk/client-pinpoint';
@@ -37,6 +38,7 @@ export interface OpsClients {
   readonly cloudFormation: CloudFormationClient;
   readonly secretsManager: SecretsManagerClient;
   readonly pinpoint: PinpointClient;
+  readonly logs: CloudWatchLogsClient;
 }
 
 const GLOBAL_HELP = `Usage: npm run ops -- <command> [options]
@@ -437,25 +439,58 @@ async function send(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, clients: 
   return 0;
 }
 
-const STATUS_HELP = `Usage: npm run ops -- status --campaign ID [--project-id ID] [--stack-prefix NAME]
+const STATUS_HELP = `Usage: npm run ops -- status --campaign ID [--days N] [--project-id ID] [--stack-prefix NAME]
 
-Prints the campaign's state and, for each of its runs, how many endpoints Pinpoint handed to the
-function and how many invocations succeeded.`;
+Prints the campaign's state, each of its runs as Pinpoint counts them (endpoints handed to the
+function), and what the function reported: delivered, parked, failed and skipped endpoints over the
+last N days (default 14). Pinpoint has no API that returns the custom events themselves, so those
+figures come from the function's own log lines, with a CloudWatch Logs Insights query.`;
+
+/** How long status waits for the Logs Insights query. */
+const QUERY_TIMEOUT_MS = 60_000;
+
+/** The function's per-batch summary lines for one campaign, summed. */
+export function outcomeQuery(campaignId: string): string {
+  return 'filter message = "Batch finished" and campaignId = "' + campaignId + '"\n'
+    + '| stats sum(delivered) as delivered, sum(parked) as parked, sum(failed) as failed, sum(skipped) as skipped, '
+    + 'sum(alreadyDelivered) as alreadyDelivered, count(*) as batches';
+}
+
+async function reportedOutcomes(aws: OpsClients, logGroupName: string, campaignId: string, days: number): Promise<Record<string, string>> {
+  const endTime = Math.floor(Date.now() / 1000);
+  const { queryId } = await aws.logs.send(new StartQueryCommand({
+    logGroupName, startTime: endTime - days * 86_400, endTime, queryString: outcomeQuery(campaignId),
+  }));
+  const deadline = Date.now() + QUERY_TIMEOUT_MS;
+  for (let wait = 200; Date.now() < deadline; wait = Math.min(wait * 2, 2000)) {
+    const { status: state, results } = await aws.logs.send(new GetQueryResultsCommand({ queryId }));
+    if (state === 'Complete') {
+      return Object.fromEntries((results?.[0] ?? []).map((field) => [field.field ?? '', field.value ?? '0']));
+    }
+    if (state === 'Failed' || state === 'Cancelled' || state === 'Timeout') throw new OpsError(`the Logs Insights query on ${logGroupName} ended ${state}`);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  throw new OpsError(`the Logs Insights query on ${logGroupName} did not finish within ${QUERY_TIMEOUT_MS / 1000} s`);
+}
 
 async function status(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, clients: () => OpsClients): Promise<number> {
-  const values = flags(argv, { campaign: { type: 'string' }, 'project-id': { type: 'string' } }, STATUS_HELP);
+  const values = flags(argv, { campaign: { type: 'string' }, days: { type: 'string' }, 'project-id': { type: 'string' } }, STATUS_HELP);
   if (values.help) {
     io.out(STATUS_HELP);
     return 0;
   }
   const campaignId = values.campaign as string | undefined;
   if (!campaignId || !/^[0-9a-f]{32}$/.test(campaignId)) throw new OpsError(`--campaign must be a 32-character campaign id\n\n${STATUS_HELP}`, 2);
+  const days = Number(values.days ?? 14);
+  if (!Number.isInteger(days) || days < 1 || days > 365) throw new OpsError(`--days must be a whole number from 1 to 365, got "${values.days}"`, 2);
   const aws = clients();
   const applicationId = await projectId(values, env, aws);
   const requests = { campaign: { ApplicationId: applicationId, CampaignId: campaignId }, activities: { ApplicationId: applicationId, CampaignId: campaignId } };
+  const logGroupName = await stackOutput(aws.cloudFormation, `${stackPrefix(values, env)}-Delivery`, 'DeliveryLogGroupName');
   if (values['dry-run']) {
     io.out(`GetCampaign ${JSON.stringify(requests.campaign)}`);
     io.out(`GetCampaignActivities ${JSON.stringify(requests.activities)}`);
+    io.out(`StartQuery ${JSON.stringify({ logGroupName, days, queryString: outcomeQuery(campaignId) })}`);
     return 0;
   }
   let campaign;
@@ -474,6 +509,10 @@ async function status(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, clients
     io.out(`  run ${run.Id} ${run.State ?? ''}: ${run.TotalEndpointCount ?? 0} endpoints, ${run.SuccessfulEndpointCount ?? 0} handed to the function`
       + `${run.Start ? `, ${run.Start}` : ''}${run.End ? ` to ${run.End}` : ''}`);
   }
+  const outcomes = await reportedOutcomes(aws, logGroupName, campaignId, days);
+  const count = (field: string) => outcomes[field] ?? '0';
+  io.out(`  reported by the function (last ${days} days, ${count('batches')} batches): ${count('delivered')} delivered `
+    + `(${count('alreadyDelivered')} of them earlier), ${count('parked')} parked, ${count('failed')} failed, ${count('skipped')} skipped`);
   return 0;
 }
 
@@ -488,7 +527,9 @@ async function main(): Promise<void> {
     stdinIsTty: Boolean(process.stdin.isTTY),
     out: (line) => console.log(line),
     err: (line) => console.error(line),
-  }, () => ({ cloudFormation: new CloudFormationClient({}), secretsManager: new SecretsManagerClient({}), pinpoint: new PinpointClient({}) }));
+  }, () => ({
+    cloudFormation: new CloudFormationClient({}), secretsManager: new SecretsManagerClient({}), pinpoint: new PinpointClient({}), logs: new CloudWatchLogsClient({}),
+  }));
 }
 
 if (require.main === module) void main();

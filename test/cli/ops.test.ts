@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { endpointsFromCsv, runOps } from '../../cli/ops';
+import { endpointsFromCsv, outcomeQuery, runOps } from '../../cli/ops';
+import { CloudWatchLogsServer } from '../support/cloudwatch-logs-server';
 import { CloudFormationServer } from '../support/cloudformation-server';
 import { PinpointServer } from '../support/pinpoint-server';
 import { SecretsManagerServer } from '../support/secrets-manager-server';
@@ -21,20 +23,23 @@ const FUNCTION_ARN = 'arn:aws:lambda:eu-west-1:111122223333:function:delivery';
 let cloudFormation: CloudFormationServer;
 let secrets: SecretsManagerServer;
 let pinpoint: PinpointServer;
+let logs: CloudWatchLogsServer;
 
 beforeAll(async () => {
   cloudFormation = await CloudFormationServer.start({
-    'PinpointCustomChannel-Delivery': { TokenSecretArn: SECRET_ARN, DeliveryFunctionArn: FUNCTION_ARN },
+    'PinpointCustomChannel-Delivery': { TokenSecretArn: SECRET_ARN, DeliveryFunctionArn: FUNCTION_ARN, DeliveryLogGroupName: 'delivery-logs' },
     'PinpointCustomChannel-Campaign': { ProjectId: PROJECT_ID, SegmentId: SEGMENT_ID },
   });
   secrets = await SecretsManagerServer.start({ [SECRET_ARN]: '{"accessToken":"placeholder"}' });
   pinpoint = await PinpointServer.start();
+  logs = await CloudWatchLogsServer.start();
 });
 
 afterAll(async () => {
   await cloudFormation.stop();
   await secrets.stop();
   await pinpoint.stop();
+  await logs.stop();
 });
 
 beforeEach(() => {
@@ -57,6 +62,7 @@ async function ops(argv: string[], stdin = '', env: NodeJS.ProcessEnv = {}) {
     cloudFormation: new CloudFormationClient({ endpoint: cloudFormation.endpoint, region: 'eu-west-1', credentials: CREDENTIALS }),
     secretsManager: new SecretsManagerClient({ endpoint: secrets.url, region: 'eu-west-1', credentials: CREDENTIALS }),
     pinpoint: new PinpointClient({ endpoint: pinpoint.endpoint, region: 'eu-west-1', credentials: CREDENTIALS }),
+    logs: new CloudWatchLogsClient({ endpoint: logs.endpoint, region: 'eu-west-1', credentials: CREDENTIALS }),
   });
   const code = await runOps(argv, env, { readStdin: async () => stdin, stdinIsTty: false, out: (l) => out.push(l), err: (l) => err.push(l) }, clients);
   return { code, out: out.join('\n'), err: err.join('\n') };
@@ -233,15 +239,23 @@ describe('ops send', () => {
 });
 
 describe('ops status', () => {
-  test('shows the campaign\'s state and its runs', async () => {
+  test('shows the campaign\'s state, its runs, and what the function reported, from its log group', async () => {
+    // GIVEN a campaign, and the function's logs summing to these outcomes
     await ops(['send', '--template', 'hello_world', '--now', '--name', 'Hello']);
     const id = [...pinpoint.campaigns.keys()].at(-1)!;
-    const result = await ops(['status', '--campaign', id]);
+    logs.result = { delivered: '110', parked: '5', failed: '3', skipped: '2', alreadyDelivered: '4', batches: '3' };
+    // WHEN status runs
+    const result = await ops(['status', '--campaign', id, '--days', '3']);
+    // THEN one Logs Insights query on the delivery log group, over 3 days, and every figure printed
     expect(result).toMatchObject({ code: 0, err: '' });
+    const [query] = logs.queries.slice(-1) as { logGroupName: string; queryString: string; startTime: number; endTime: number }[];
+    expect(query).toMatchObject({ logGroupName: 'delivery-logs', queryString: outcomeQuery(id) });
+    expect(query.endTime - query.startTime).toBe(3 * 86_400);
     expect(result.out.split('\n')).toEqual([
       `campaign ${id} "Hello": SCHEDULED`,
       '  schedule: IMMEDIATE, ONCE',
       '  run activity1 COMPLETED: 120 endpoints, 118 handed to the function, 2026-11-23T10:00:05Z to 2026-11-23T10:00:40Z',
+      '  reported by the function (last 3 days, 3 batches): 110 delivered (4 of them earlier), 5 parked, 3 failed, 2 skipped',
     ]);
   });
 
@@ -252,18 +266,32 @@ describe('ops status', () => {
 });
 
 describe('npm run ops as a command', () => {
-  test('reads the token piped into it and uses the standard AWS endpoint variables', async () => {
-    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'cli', 'ops.ts'), 'set-token'], {
+  /** Runs cli/ops.ts as `npm run ops` does, with the standard AWS endpoint variables pointing at the stand-ins. */
+  function command(argv: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'cli', 'ops.ts'), ...argv], {
         env: {
           PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDTESTONLY', AWS_SECRET_ACCESS_KEY: 'test-only',
           AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.endpoint,
-          AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, NODE_NO_WARNINGS: '1',
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, AWS_ENDPOINT_URL_PINPOINT: pinpoint.endpoint, NODE_NO_WARNINGS: '1',
         },
         timeout: 30_000,
       }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-      child.stdin!.end(TOKEN);
+      child.stdin!.end(stdin);
     });
+  }
+
+  test('add-endpoint reaches Pinpoint through AWS_ENDPOINT_URL_PINPOINT; bad input exits 2 with one line', async () => {
+    const ok = await command(['add-endpoint', '--address', '+15550100042']);
+    expect(ok).toMatchObject({ code: 0, stderr: '' });
+    expect(pinpoint.requests.map((r) => r.path)).toEqual([`/v1/apps/${PROJECT_ID}/endpoints`]);
+    const bad = await command(['add-endpoint', '--address', 'nobody']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('reads the token piped into it and uses the standard AWS endpoint variables', async () => {
+    const result = await command(['set-token'], TOKEN);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(secrets.puts).toEqual([{ SecretId: SECRET_ARN, SecretString: JSON.stringify({ accessToken: TOKEN }), ClientRequestToken: expect.any(String) }]);

@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SendMessageBatchCommand, SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { outcomeQuery } from '../../cli/ops';
 import type * as HandlerModule from '../../lambda/handler';
 import { SERVICE_NAME } from '../../lib/delivery-stack';
 import { endpoint, endpointId, phoneNumber, pinpointEvent } from '../support/events';
@@ -391,6 +392,19 @@ describe('handler against a local Graph API', () => {
     expect(server.requests).toHaveLength(0);
     expect(Object.values(response).map((r) => [r.EventAttributes.status, r.EventAttributes.error_code])).toEqual(Array(3).fill(['parked', 'idempotency_unavailable']));
     expect(parkedMessages()).toHaveLength(3);
+  });
+
+  test('the per-batch summary line has what `ops status` queries: the campaign id and each count at the top level', async () => {
+    server.script(phoneNumber(1), graphError(400, 131026));
+    await handler(pinpointEvent(3, { endpoints: { optedOut: endpoint(9, { OptOut: 'ALL' }) } }), lambdaContext());
+    const summary = jsonLines().find((line) => line.message === 'Batch finished');
+    expect(summary).toMatchObject({
+      campaignId: '13978104ce5d6017c72552257example', delivered: 2, failed: 1, parked: 0, skipped: 1, alreadyDelivered: 0,
+    });
+    // Every field the query filters on or sums is one of the line's own.
+    const query = outcomeQuery('13978104ce5d6017c72552257example');
+    for (const field of [...query.matchAll(/sum\((\w+)\)/g)].map((m) => m[1])) expect(typeof summary![field]).toBe('number');
+    expect(query).toContain('message = "Batch finished"');
   });
 
   test('publishes one EMF line per invocation with the outcome counts and the channel-type counts', async () => {
