@@ -265,6 +265,26 @@ describe('ops status', () => {
   });
 });
 
+describe('every command', () => {
+  test.each(['set-token', 'add-endpoint', 'import-endpoints', 'send', 'status'])('%s --help prints its usage and exits 0', async (command) => {
+    const result = await ops([command, '--help']);
+    expect(result).toMatchObject({ code: 0, err: '' });
+    expect(result.out).toMatch(new RegExp(`^Usage: .*npm run ops -- ${command} `));
+  });
+
+  test.each([
+    ['import-endpoints', () => ['--file', csvFile('address\n+15550100001\n+15550100002\n')], 'UpdateEndpointsBatch '],
+    ['status', () => ['--campaign', 'a'.repeat(32)], 'GetCampaign '],
+  ])('%s --dry-run prints the requests and sends nothing to Pinpoint or CloudWatch Logs', async (command, flags, first) => {
+    const queries = logs.queries.length;
+    const result = await ops([command, ...flags(), '--dry-run']);
+    expect(result.code).toBe(0);
+    expect(result.out.startsWith(first)).toBe(true);
+    expect(pinpoint.requests).toHaveLength(0);
+    expect(logs.queries).toHaveLength(queries);
+  });
+});
+
 describe('npm run ops as a command', () => {
   /** Runs cli/ops.ts as `npm run ops` does, with the standard AWS endpoint variables pointing at the stand-ins. */
   function command(argv: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
