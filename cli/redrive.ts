@@ -108,7 +108,7 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
           message,
           job: {
             endpointId: parked.endpointId, channelType: parked.channelType, recipient: parked.recipient,
-            maskedRecipient: mask(parked.recipient), message: parked.message, key: deliveryKey(parked.ids, parked.endpointId),
+            maskedRecipient: mask(parked.recipient), message: parked.message, key: redriveKey(parked),
           },
         });
       }
@@ -135,8 +135,9 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
           counts.delivered += 1;
         } else {
           counts.failed += 1;
-          deps.print(`${result.status === 'skipped' ? 'being delivered elsewhere' : 'failed again'}: ${result.endpointId} `
-            + `(${result.errorCode ?? result.reason}${result.errorCode ? `: ${result.reason}` : ''}); left in the queue`);
+          deps.print(result.status === 'skipped'
+            ? `not sent (${result.reason}): ${result.endpointId}; left in the queue`
+            : `failed again: ${result.endpointId} (${result.errorCode}: ${result.reason}); left in the queue`);
           leftInQueue.push(message);
         }
       }
@@ -160,6 +161,16 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
     + `${counts.failed} failed again, ${counts.permanentLeft} permanent left, ${counts.uncertainLeft} uncertain left, ${counts.unreadable} unreadable`
     + `${options.dryRun ? `, ${counts.dryRun} would be resent` : ''}`);
   return counts;
+}
+
+/**
+ * The guard's key for a resend. An uncertain delivery's own key records that it may have arrived,
+ * and that record keeps repeated Pinpoint batches from sending it; the operator's explicit resend
+ * (--include-uncertain) has a key of its own, so it sends once, and a second redrive does not.
+ */
+function redriveKey(parked: ParkedDelivery): string | undefined {
+  const key = deliveryKey(parked.ids, parked.endpointId);
+  return key && parked.uncertain ? `${key}#resend` : key;
 }
 
 /** The last four characters of a phone number or PSID, as the function logs them. */

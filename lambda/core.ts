@@ -335,6 +335,10 @@ class BatchSender {
       case 'in-progress':
         // The invocation delivering it reports it; counting it here too would count it twice.
         return skipped(job.endpointId, job.channelType, 'in_progress_elsewhere');
+      case 'uncertain-earlier':
+        // An earlier invocation parked it as uncertain; only an operator's redrive may send it again.
+        this.deps.logger.info('An earlier attempt may have arrived; not sent again', { endpointId: job.endpointId });
+        return skipped(job.endpointId, job.channelType, 'uncertain_earlier');
       case 'unavailable':
         return this.report(failed(job.endpointId, job.channelType, 'idempotency_unavailable',
           `could not check earlier deliveries (${outcome.reason}); not sent, so as not to send twice`, true, 0, job));

@@ -1,8 +1,9 @@
 /**
  * Per-endpoint idempotency: if Pinpoint invokes the same batch twice, or the redrive meets an
  * endpoint a later invocation already delivered, the endpoint is not messaged again. Built on
- * Powertools' idempotency utility with a DynamoDB table; only deliveries are remembered, so a
- * failure can always be tried again.
+ * Powertools' idempotency utility with a DynamoDB table. Deliveries are remembered, and so are
+ * attempts that may have arrived (no answer came); a failure that surely did not arrive is
+ * forgotten, so that it can be tried again.
  */
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -16,6 +17,8 @@ export type GuardedOutcome =
   | { readonly kind: 'sent'; readonly result: EndpointResult }
   /** An earlier invocation delivered it; nothing was sent now. */
   | { readonly kind: 'already-delivered'; readonly messageId?: string }
+  /** An earlier invocation's request went unanswered, so it may have arrived; nothing was sent now. */
+  | { readonly kind: 'uncertain-earlier' }
   /** Another invocation is delivering it right now; nothing was sent now. */
   | { readonly kind: 'in-progress' }
   /** The record could not be checked; nothing was sent, so that nothing is sent twice. */
@@ -41,7 +44,7 @@ export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 15 * 24 * 3600;
 /** Shared by the function and the redrive, so both find the same records. */
 const KEY_PREFIX = 'custom-channel-delivery';
 
-/** Thrown inside the idempotent section so that Powertools deletes the record of a send that did not deliver. */
+/** Thrown inside the idempotent section so that Powertools deletes the record of a send that surely did not arrive. */
 class NotDelivered extends Error {
   constructor(readonly result: EndpointResult) {
     super('not delivered');
@@ -50,15 +53,17 @@ class NotDelivered extends Error {
 
 export class PowertoolsDeliveryGuard implements DeliveryGuard {
   private readonly config: IdempotencyConfig;
-  private readonly guarded: (payload: { key: string }, send: () => Promise<EndpointResult>) => Promise<{ messageId?: string }>;
+  private readonly guarded: (payload: { key: string }, send: () => Promise<EndpointResult>) => Promise<{ messageId?: string; uncertain?: boolean }>;
 
   constructor(tableName: string, expiresAfterSeconds: number, client?: DynamoDBClient) {
     this.config = new IdempotencyConfig({ expiresAfterSeconds });
     const persistenceStore = new DynamoDBPersistenceLayer({ tableName, ...(client ? { awsSdkV3Client: client } : {}) });
     this.guarded = makeIdempotent(async (_payload: { key: string }, send: () => Promise<EndpointResult>) => {
       const result = await send();
-      if (result.status !== 'delivered') throw new NotDelivered(result);
-      return { messageId: result.messageId };
+      if (result.status === 'delivered') return { messageId: result.messageId };
+      // Remembered too: a repeated batch must not send what may already have arrived.
+      if (result.mayHaveBeenSent) return { uncertain: true };
+      throw new NotDelivered(result);
     }, { persistenceStore, config: this.config, keyPrefix: KEY_PREFIX });
   }
 
@@ -82,7 +87,8 @@ export class PowertoolsDeliveryGuard implements DeliveryGuard {
         sent = await send();
         return sent;
       });
-      return sent ? { kind: 'sent', result: sent } : { kind: 'already-delivered', messageId: stored?.messageId };
+      if (sent) return { kind: 'sent', result: sent };
+      return stored?.uncertain ? { kind: 'uncertain-earlier' } : { kind: 'already-delivered', messageId: stored?.messageId };
     } catch (error) {
       if (error instanceof NotDelivered) return { kind: 'sent', result: error.result };
       if (error instanceof IdempotencyAlreadyInProgressError) return { kind: 'in-progress' };

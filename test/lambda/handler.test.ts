@@ -366,6 +366,19 @@ describe('handler against a local Graph API', () => {
     for (const ids of server.accepted.values()) expect(ids).toHaveLength(1);
   });
 
+  test('a repeated batch does not resend an endpoint whose earlier request went unanswered (it may have arrived)', async () => {
+    // GIVEN a first invocation in which one request hung: parked as uncertain
+    server.script(phoneNumber(1), { kind: 'hang' });
+    const first = await handler(pinpointEvent(3), lambdaContext());
+    expect(first[endpointId(1)].EventAttributes).toMatchObject({ status: 'parked', error_code: 'timeout' });
+    expect(parkedMessages()).toEqual([expect.objectContaining({ endpointId: endpointId(1), uncertain: true })]);
+    // WHEN the same batch arrives again
+    const second = await handler(pinpointEvent(3), lambdaContext());
+    // THEN that endpoint is left to the operator's redrive, not sent a second time
+    expect(second[endpointId(1)].EventAttributes).toEqual({ status: 'skipped', reason: 'uncertain_earlier', attempts: '0' });
+    expect(server.requestsFor(phoneNumber(1))).toHaveLength(1);
+  });
+
   test('the same endpoint in another campaign activity is a different message and is sent', async () => {
     await handler(pinpointEvent(2), lambdaContext());
     server.reset();

@@ -3,8 +3,7 @@
  * protocols send every operation as a POST with an X-Amz-Target header and a JSON body, and answer
  * errors with a `__type`. Each stand-in supplies only its operations.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { LocalServer } from './local-server';
 
 /** Thrown by an operation to answer with an AWS error (HTTP 400). */
 export class AwsJsonError extends Error {
@@ -23,37 +22,31 @@ export interface AwsJsonServerOptions {
 }
 
 export class AwsJsonServer {
-  private constructor(private readonly server: http.Server) {}
+  private constructor(private readonly local: LocalServer) {}
 
   static async start(options: AwsJsonServerOptions): Promise<AwsJsonServer> {
-    const server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
-        let status = 200;
-        let body: unknown;
-        try {
-          body = options.handle(operation, JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
-        } catch (error) {
-          status = 400;
-          body = error instanceof AwsJsonError
-            ? { __type: error.type, message: error.message, ...error.extra }
-            : { __type: 'ValidationException', message: (error as Error).message };
-        }
-        setTimeout(() => res.writeHead(status, { 'content-type': options.contentType }).end(JSON.stringify(body)), options.latencyMs ?? 0);
-      });
+    const local = await LocalServer.start(({ headers, body: text }) => {
+      const operation = String(headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      let status = 200;
+      let body: unknown;
+      try {
+        body = options.handle(operation, JSON.parse(text || '{}'));
+      } catch (error) {
+        status = 400;
+        body = error instanceof AwsJsonError
+          ? { __type: error.type, message: error.message, ...error.extra }
+          : { __type: 'ValidationException', message: (error as Error).message };
+      }
+      return { status, headers: { 'content-type': options.contentType }, body: JSON.stringify(body), delayMs: options.latencyMs };
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new AwsJsonServer(server);
+    return new AwsJsonServer(local);
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.local.endpoint;
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.local.stop();
   }
 }

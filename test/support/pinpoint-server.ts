@@ -2,8 +2,7 @@
  * A stand-in for the Pinpoint API routes the operator commands use, on 127.0.0.1, in the REST-JSON
  * protocol the SDK speaks. Reached through AWS_ENDPOINT_URL_PINPOINT. Records every request.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { LocalServer } from './local-server';
 
 export interface PinpointRequest {
   readonly method: string;
@@ -16,33 +15,25 @@ export class PinpointServer {
   /** Campaigns created, by id. */
   readonly campaigns = new Map<string, any>();
 
-  private constructor(private readonly server: http.Server) {}
+  private local!: LocalServer;
 
   static async start(): Promise<PinpointServer> {
-    let instance: PinpointServer | undefined;
-    const server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const request = { method: req.method ?? '', path: req.url ?? '', body: text ? JSON.parse(text) : undefined };
-        instance!.requests.push(request);
-        const [status, body] = instance!.route(request);
-        res.writeHead(status, { 'content-type': 'application/json', ...(status >= 400 ? { 'x-amzn-errortype': body.__type } : {}) }).end(JSON.stringify(body));
-      });
+    const server = new PinpointServer();
+    server.local = await LocalServer.start(({ method, path, body: text }) => {
+      const request = { method, path, body: text ? JSON.parse(text) : undefined };
+      server.requests.push(request);
+      const [status, body] = server.route(request);
+      return { status, headers: { 'content-type': 'application/json', ...(status >= 400 ? { 'x-amzn-errortype': body.__type } : {}) }, body: JSON.stringify(body) };
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    instance = new PinpointServer(server);
-    return instance;
+    return server;
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.local.endpoint;
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.local.stop();
   }
 
   private route({ method, path, body }: PinpointRequest): [number, any] {
