@@ -48,7 +48,7 @@ Commands:
   add-endpoint       Create or update one CUSTOM endpoint
   import-endpoints   Create or update CUSTOM endpoints from a CSV file
   send               Start a campaign that sends a WhatsApp template through the custom channel
-  status             A campaign's state and its runs
+  status             A campaign's state, its runs, and what the function reported
 
 Options for every command:
   --stack-prefix NAME   the stackNamePrefix the app was deployed with (default PinpointCustomChannel,
