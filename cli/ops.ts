@@ -15,6 +15,7 @@ import {
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MAX_DATA_BYTES } from '../lambda/event';
 import { unsupportedPlaceholders } from '../lambda/message';
+import { maskRecipient } from '../lambda/providers/provider';
 import { checkWhatsAppMessage, normalisePhoneNumber } from '../lambda/providers/whatsapp';
 
 /** A failure the operator can fix (bad input, a missing stack, an AWS refusal): one line, no stack trace. */
@@ -238,7 +239,7 @@ async function addEndpoint(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, cl
   if (typeof item === 'string') throw new OpsError(item, 2);
   const aws = clients();
   await updateEndpoints([item], await projectId(values, env, aws), Boolean(values['dry-run']), io, aws);
-  if (!values['dry-run']) io.out(`endpoint ${item.Id} (${item.Address!.replace(/\d(?=\d{4})/g, '*')}) created or updated`);
+  if (!values['dry-run']) io.out(`endpoint ${item.Id} (${maskRecipient(item.Address!)}) created or updated`);
   return 0;
 }
 

@@ -16,7 +16,7 @@ import { isObject } from '../lambda/event';
 import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, type DeliveryGuard, deliveryKey, PowertoolsDeliveryGuard } from '../lambda/idempotency';
 import { createProvider, type ProviderConfig } from '../lambda/providers';
 import { DEFAULT_PSID_ATTRIBUTE } from '../lambda/providers/messenger';
-import type { ChannelProvider } from '../lambda/providers/provider';
+import { type ChannelProvider, maskRecipient } from '../lambda/providers/provider';
 import { PARKED_DELIVERY_VERSION, type ParkedDelivery } from '../lambda/parking';
 import { systemClock } from '../lambda/retry';
 import { SecretsManagerTokenSource, type TokenSource } from '../lambda/token';
@@ -101,14 +101,14 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
         leftInQueue.push(message);
       } else if (options.dryRun) {
         counts.dryRun += 1;
-        deps.print(`would resend ${parked.endpointId} (${mask(parked.recipient)}), last error ${parked.lastError.code}`);
+        deps.print(`would resend ${parked.endpointId} (${maskRecipient(parked.recipient)}), last error ${parked.lastError.code}`);
         leftInQueue.push(message);
       } else {
         jobs.push({
           message,
           job: {
             endpointId: parked.endpointId, channelType: parked.channelType, recipient: parked.recipient,
-            maskedRecipient: mask(parked.recipient), message: parked.message, key: redriveKey(parked),
+            maskedRecipient: maskRecipient(parked.recipient), message: parked.message, key: redriveKey(parked),
           },
         });
       }
@@ -171,11 +171,6 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
 function redriveKey(parked: ParkedDelivery): string | undefined {
   const key = deliveryKey(parked.ids, parked.endpointId);
   return key && parked.uncertain ? `${key}#resend` : key;
-}
-
-/** The last four characters of a phone number or PSID, as the function logs them. */
-function mask(recipient: string): string {
-  return `***${recipient.slice(-4)}`;
 }
 
 function parseParked(body: string | undefined): ParkedDelivery | undefined {

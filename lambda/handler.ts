@@ -8,6 +8,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './channels';
 import { ConfigurationError, DeliveryConfig, loadFunctionConfig } from './config';
 import { BatchOutcome, deliverBatch, DEFAULT_SETTINGS } from './core';
 import { campaignIds, isObject } from './event';
@@ -26,10 +27,10 @@ import { SecretsManagerTokenSource } from './token';
  */
 const RESPONSE_MARGIN_MS = 2 * DEFAULT_SETTINGS.settleTimeoutMs + 300;
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pinpoint-custom-channel' });
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
 const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'PinpointCustomChannel',
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pinpoint-custom-channel',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
 });
 
 interface DeliveryRuntime {

@@ -11,9 +11,9 @@ import type { AlarmsConfig, ChannelConfig, DeliveryTuningConfig, TokenSecretConf
 import { CustomChannelFunction } from './constructs/custom-channel-function';
 import { DeliveryAlarms } from './constructs/delivery-alarms';
 
-/** The function publishes its EMF metrics under these; the alarms read them. */
-export const SERVICE_NAME = 'pinpoint-custom-channel';
-export const METRICS_NAMESPACE = 'PinpointCustomChannel';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/channels';
+
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
 export interface DeliveryStackProps extends StackProps {
   /**

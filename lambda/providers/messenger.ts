@@ -1,5 +1,5 @@
 import { type GraphErrorRule, postToGraph } from './graph';
-import type { ChannelProvider, EndpointDefinition, JsonObject, RecipientResolution, SendOutcome, SendRequest } from './provider';
+import { type ChannelProvider, type EndpointDefinition, type JsonObject, maskRecipient, type RecipientResolution, type SendOutcome, type SendRequest } from './provider';
 import { isObject } from '../event';
 
 /**
@@ -46,7 +46,7 @@ export class MessengerProvider implements ChannelProvider {
     const value = endpoint.User?.UserAttributes?.[this.options.psidAttribute];
     const psid = Array.isArray(value) ? value[0] : value;
     if (typeof psid !== 'string' || !/^\d{5,30}$/.test(psid)) return { skipReason: 'no_psid' };
-    return { recipient: psid, masked: `***${psid.slice(-4)}` };
+    return { recipient: psid, masked: maskRecipient(psid) };
   }
 
   send(request: SendRequest): Promise<SendOutcome> {

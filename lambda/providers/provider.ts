@@ -63,3 +63,8 @@ export interface ChannelProvider {
   resolveRecipient(endpoint: EndpointDefinition): RecipientResolution;
   send(request: SendRequest): Promise<SendOutcome>;
 }
+
+/** Only the last four characters of a phone number or PSID: enough to tell recipients apart in logs, not to reach them. */
+export function maskRecipient(recipient: string): string {
+  return `***${recipient.slice(-4)}`;
+}

@@ -1,5 +1,5 @@
 import { GraphErrorRule, postToGraph } from './graph';
-import type { ChannelProvider, EndpointDefinition, JsonObject, RecipientResolution, SendOutcome, SendRequest } from './provider';
+import { type ChannelProvider, type EndpointDefinition, type JsonObject, maskRecipient, type RecipientResolution, type SendOutcome, type SendRequest } from './provider';
 
 /**
  * WhatsApp Cloud API error codes, from Meta's error reference. Codes not listed fall back to the
@@ -50,7 +50,7 @@ export class WhatsAppProvider implements ChannelProvider {
     if (typeof endpoint.Address !== 'string' || endpoint.Address.trim() === '') return { skipReason: 'no_address' };
     const digits = normalisePhoneNumber(endpoint.Address);
     if (!digits) return { skipReason: 'address_not_a_phone_number' };
-    return { recipient: digits, masked: maskPhoneNumber(digits) };
+    return { recipient: digits, masked: maskRecipient(digits) };
   }
 
   send(request: SendRequest): Promise<SendOutcome> {
@@ -83,9 +83,4 @@ export function normalisePhoneNumber(address: string): string | undefined {
   const compact = address.trim().replace(/[\s().-]/g, '');
   const digits = compact.startsWith('+') ? compact.slice(1) : compact.startsWith('00') ? compact.slice(2) : compact;
   return PHONE_DIGITS.test(digits) ? digits : undefined;
-}
-
-/** Only the last four digits, so that logs can tell recipients apart without holding their numbers. */
-export function maskPhoneNumber(digits: string): string {
-  return `***${digits.slice(-4)}`;
 }

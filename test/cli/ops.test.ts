@@ -127,7 +127,7 @@ describe('ops add-endpoint', () => {
       method: 'PUT', path: `/v1/apps/${PROJECT_ID}/endpoints`,
       body: { Item: [{ Id: 'custom-15550100007', ChannelType: 'CUSTOM', Address: '+15550100007', OptOut: 'NONE', Attributes: { Item: ['shoes'] }, User: { UserId: 'u7', UserAttributes: { FirstName: ['Ana'] } } }] },
     }]);
-    expect(result.out).toBe('endpoint custom-15550100007 (+*******0007) created or updated');
+    expect(result.out).toBe('endpoint custom-15550100007 (***0007) created or updated');
   });
 
   test.each([

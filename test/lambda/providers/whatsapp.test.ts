@@ -1,5 +1,6 @@
 import { classifyGraphError } from '../../../lambda/providers/graph';
-import { maskPhoneNumber, normalisePhoneNumber, WHATSAPP_ERRORS, WhatsAppProvider } from '../../../lambda/providers/whatsapp';
+import { maskRecipient } from '../../../lambda/providers/provider';
+import { normalisePhoneNumber, WHATSAPP_ERRORS, WhatsAppProvider } from '../../../lambda/providers/whatsapp';
 
 const provider = new WhatsAppProvider({ baseUrl: 'https://graph.example', apiVersion: 'v25.0', phoneNumberId: '1234567890' });
 const classify = (status: number, code?: number) =>
@@ -64,7 +65,7 @@ describe('WhatsApp recipients', () => {
   });
 
   test('masking keeps only the last four digits', () => {
-    expect(maskPhoneNumber('15550100007')).toBe('***0007');
+    expect(maskRecipient('15550100007')).toBe('***0007');
   });
 });
 
