@@ -14,10 +14,10 @@ import { buildSync } from 'esbuild';
 import { DEFAULT_SETTINGS } from '../lambda/core';
 import type * as HandlerModule from '../lambda/handler';
 import { pinpointEvent, TEMPLATE_MESSAGE } from '../test/support/events';
-import { DynamoDbServer } from '../test/support/dynamodb-server';
-import { GraphApiServer } from '../test/support/graph-api-server';
-import { SecretsManagerServer } from '../test/support/secrets-manager-server';
-import { SqsServer } from '../test/support/sqs-server';
+import { DynamoDbServer } from '../test/integration/stand-ins/dynamodb-server';
+import { GraphApiServer } from '../test/integration/stand-ins/graph-api-server';
+import { SecretsManagerServer } from '../test/integration/stand-ins/secrets-manager-server';
+import { SqsServer } from '../test/integration/stand-ins/sqs-server';
 
 const LATENCY_MS = 100;
 const DYNAMODB_LATENCY_MS = 5;

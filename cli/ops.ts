@@ -13,10 +13,9 @@ import {
   CreateCampaignCommand, type EndpointBatchItem, GetCampaignActivitiesCommand, GetCampaignCommand, PinpointClient, UpdateEndpointsBatchCommand,
 } from '@aws-sdk/client-pinpoint';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { MAX_DATA_BYTES } from '../lambda/event';
-import { unsupportedPlaceholders } from '../lambda/message';
-import { maskRecipient } from '../lambda/providers/provider';
-import { checkWhatsAppMessage, normalisePhoneNumber } from '../lambda/providers/whatsapp';
+import { checkWhatsAppMessage, MAX_DATA_BYTES, unsupportedPlaceholders } from '../lambda/contract';
+import { maskRecipient } from '../lambda/domain';
+import { normalisePhoneNumber } from '../lambda/providers/whatsapp';
 
 /** A failure the operator can fix (bad input, a missing stack, an AWS refusal): one line, no stack trace. */
 export class OpsError extends Error {

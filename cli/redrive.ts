@@ -11,15 +11,14 @@ import { parseArgs } from 'node:util';
 import {
   ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DEFAULT_SETTINGS, type DeliveryJob, type DeliveryLogger, sendJobs } from '../lambda/core';
-import { isObject } from '../lambda/event';
-import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, type DeliveryGuard, deliveryKey, PowertoolsDeliveryGuard } from '../lambda/idempotency';
+import { PowertoolsDeliveryGuard } from '../lambda/adapters/dynamodb-delivery-guard';
+import { SecretsManagerTokenSource } from '../lambda/adapters/secrets-manager-token-source';
+import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_PSID_ATTRIBUTE, isObject } from '../lambda/contract';
+import { DEFAULT_SETTINGS, deliveryKey, sendJobs, systemClock } from '../lambda/core';
+import {
+  type ChannelProvider, type DeliveryGuard, type DeliveryJob, type DeliveryLogger, maskRecipient, PARKED_DELIVERY_VERSION, type ParkedDelivery, type TokenSource,
+} from '../lambda/domain';
 import { createProvider, type ProviderConfig } from '../lambda/providers';
-import { DEFAULT_PSID_ATTRIBUTE } from '../lambda/providers/messenger';
-import { type ChannelProvider, maskRecipient } from '../lambda/providers/provider';
-import { PARKED_DELIVERY_VERSION, type ParkedDelivery } from '../lambda/parking';
-import { systemClock } from '../lambda/retry';
-import { SecretsManagerTokenSource, type TokenSource } from '../lambda/token';
 
 export interface RedriveOptions {
   readonly queueUrl: string;

@@ -1,20 +1,20 @@
 /**
  * The function's settings, read from its environment once per container. Problems are collected
- * and reported together, naming each variable.
+ * and reported together, naming each variable. The redrive reads the provider settings through the
+ * same functions, from its flags.
  */
+import {
+  type Channel, CHANNELS, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+  DEFAULT_MESSENGER_PAGE_ID, DEFAULT_PSID_ATTRIBUTE, type DeliveryChannel, ENV, graphBaseUrlProblem, MAX_ENDPOINTS, SETTING_RULES,
+} from './contract';
 import { DEFAULT_SETTINGS } from './core';
-import { MAX_ENDPOINTS } from './event';
-import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from './idempotency';
-import { DEFAULT_PSID_ATTRIBUTE } from './providers/messenger';
 import type { ProviderConfig } from './providers';
-
-import { type Channel, CHANNELS } from './channels';
 
 /** What the function does, from CHANNEL: count endpoints, or deliver them through a provider. */
 export type FunctionConfig = { readonly channel: 'metrics' } | DeliveryConfig;
 
 export interface DeliveryConfig {
-  readonly channel: Exclude<Channel, 'metrics'>;
+  readonly channel: DeliveryChannel;
   readonly provider: ProviderConfig;
   readonly tokenSecretArn: string;
   /** Where failed deliveries are parked for a later retry. */
@@ -38,58 +38,73 @@ export class ConfigurationError extends Error {
   }
 }
 
-export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
-  const problems: string[] = [];
-  const required = (name: string, pattern: RegExp, expected: string): string => {
-    const value = env[name]?.trim();
-    if (!value) problems.push(`${name} is not set (${expected})`);
-    else if (!pattern.test(value)) problems.push(`${name} must be ${expected}`);
-    return value ?? '';
-  };
-  const optional = (name: string, fallback: string, pattern: RegExp, expected: string): string =>
-    (env[name]?.trim() ? required(name, pattern, expected) : fallback);
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const text = optional(name, String(fallback), /^\d+$/, `a whole number from ${min} to ${max}`);
-    const value = Number(text);
-    if (/^\d+$/.test(text) && (value < min || value > max)) problems.push(`${name} must be a whole number from ${min} to ${max}`);
-    return value;
-  };
+/** Reads variables by name, collecting what is wrong instead of stopping at the first problem. */
+export class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Readonly<Record<string, string | undefined>>) {}
 
-  const channel = optional('CHANNEL', 'whatsapp', new RegExp(`^(${CHANNELS.join('|')})$`), `one of ${CHANNELS.join(', ')}`) as Channel;
+  required(name: string, pattern: RegExp, expected: string, hint = ''): string {
+    const value = this.env[name]?.trim();
+    if (!value) this.problems.push(`${name} is not set (${expected}${hint})`);
+    else if (!pattern.test(value)) this.problems.push(`${name} must be ${expected}`);
+    return value ?? '';
+  }
+
+  optional(name: string, fallback: string, pattern: RegExp, expected: string): string {
+    return this.env[name]?.trim() ? this.required(name, pattern, expected) : fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const text = this.optional(name, String(fallback), /^\d+$/, `a whole number from ${min} to ${max}`);
+    const value = Number(text);
+    if (/^\d+$/.test(text) && (value < min || value > max)) this.problems.push(`${name} must be a whole number from ${min} to ${max}`);
+    return value;
+  }
+
+  /** The provider settings of `channel`. */
+  provider(channel: DeliveryChannel): ProviderConfig {
+    const rules = SETTING_RULES;
+    const baseUrl = this.env[ENV.graphApiBaseUrl]?.trim() || DEFAULT_GRAPH_API_BASE_URL;
+    // http is allowed here for local stand-ins; synth only ever writes an https URL.
+    const urlProblem = graphBaseUrlProblem(baseUrl, true);
+    if (urlProblem) this.problems.push(`${ENV.graphApiBaseUrl} ${urlProblem}`);
+    const graph = {
+      apiVersion: this.optional(ENV.graphApiVersion, DEFAULT_GRAPH_API_VERSION, rules.graphApiVersion.pattern, rules.graphApiVersion.expected),
+      baseUrl,
+    };
+    if (channel === 'whatsapp') {
+      const { pattern, expected } = rules.whatsappPhoneNumberId;
+      return { channel, ...graph, phoneNumberId: this.required(ENV.whatsappPhoneNumberId, pattern, expected, '; deploy with -c whatsappPhoneNumberId=...') };
+    }
+    return {
+      channel,
+      ...graph,
+      pageId: this.optional(ENV.messengerPageId, DEFAULT_MESSENGER_PAGE_ID, rules.messengerPageId.pattern, rules.messengerPageId.expected),
+      psidAttribute: this.optional(ENV.messengerPsidAttribute, DEFAULT_PSID_ATTRIBUTE, rules.messengerPsidAttribute.pattern, rules.messengerPsidAttribute.expected),
+    };
+  }
+}
+
+export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
+  const read = new EnvReader(env);
+  const channel = read.optional(ENV.channel, 'whatsapp', new RegExp(`^(${CHANNELS.join('|')})$`), `one of ${CHANNELS.join(', ')}`) as Channel;
   if (channel === 'metrics') {
-    if (problems.length > 0) throw new ConfigurationError(problems);
+    if (read.problems.length > 0) throw new ConfigurationError(read.problems);
     return { channel };
   }
-  const graph = {
-    apiVersion: optional('GRAPH_API_VERSION', 'v25.0', /^v\d+\.\d+$/, 'a Graph API version such as v25.0'),
-    baseUrl: optional('GRAPH_API_BASE_URL', 'https://graph.facebook.com', /^https?:\/\/[^/?#]+$/, 'an http(s) URL without a path or trailing slash'),
-  };
-  const provider: ProviderConfig = channel === 'whatsapp'
-    ? {
-      channel,
-      ...graph,
-      phoneNumberId: required('WHATSAPP_PHONE_NUMBER_ID', /^\d+$/, 'the numeric WhatsApp Business phone number id; deploy with -c whatsappPhoneNumberId=...'),
-    }
-    : {
-      channel,
-      ...graph,
-      pageId: optional('MESSENGER_PAGE_ID', 'me', /^(me|\d+)$/, '"me" or the numeric id of the Facebook Page'),
-      psidAttribute: optional('MESSENGER_PSID_ATTRIBUTE', DEFAULT_PSID_ATTRIBUTE, /^[\w.:-]{1,50}$/, 'the name of the user attribute holding the PSID'),
-    };
-
   const config: DeliveryConfig = {
     channel,
-    provider,
-    tokenSecretArn: required('TOKEN_SECRET_ARN', /^arn:[\w-]+:secretsmanager:/, 'the ARN of the secret holding {"accessToken":"..."}'),
-    tokenCacheSeconds: integer('TOKEN_CACHE_SECONDS', 300, 1, 3600),
-    parkingQueueUrl: required('PARKING_QUEUE_URL', /^https?:\/\/\S+$/, 'the URL of the SQS queue that keeps failed deliveries'),
-    concurrency: integer('MAX_CONCURRENCY', DEFAULT_SETTINGS.concurrency, 1, MAX_ENDPOINTS),
-    requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', DEFAULT_SETTINGS.requestTimeoutMs, 100, 14000),
-    maxAttempts: integer('MAX_ATTEMPTS', DEFAULT_SETTINGS.retry.maxAttempts, 1, 10),
-    reportToPinpoint: optional('REPORT_TO_PINPOINT', 'false', /^(true|false)$/, 'true or false') === 'true',
-    idempotencyTableName: optional('IDEMPOTENCY_TABLE_NAME', '', /^[\w.-]{3,255}$/, 'a DynamoDB table name') || undefined,
-    idempotencyTtlSeconds: integer('IDEMPOTENCY_TTL_SECONDS', DEFAULT_IDEMPOTENCY_TTL_SECONDS, 60, 365 * 24 * 3600),
+    provider: read.provider(channel),
+    tokenSecretArn: read.required(ENV.tokenSecretArn, SETTING_RULES.tokenSecretArn.pattern, SETTING_RULES.tokenSecretArn.expected),
+    tokenCacheSeconds: read.integer(ENV.tokenCacheSeconds, 300, 1, 3600),
+    parkingQueueUrl: read.required(ENV.parkingQueueUrl, /^https?:\/\/\S+$/, 'the URL of the SQS queue that keeps failed deliveries'),
+    concurrency: read.integer(ENV.maxConcurrency, DEFAULT_SETTINGS.concurrency, 1, MAX_ENDPOINTS),
+    requestTimeoutMs: read.integer(ENV.requestTimeoutMs, DEFAULT_SETTINGS.requestTimeoutMs, 100, 14000),
+    maxAttempts: read.integer(ENV.maxAttempts, DEFAULT_SETTINGS.retry.maxAttempts, 1, 10),
+    reportToPinpoint: read.optional(ENV.reportToPinpoint, 'false', /^(true|false)$/, 'true or false') === 'true',
+    idempotencyTableName: read.optional(ENV.idempotencyTableName, '', SETTING_RULES.idempotencyTableName.pattern, SETTING_RULES.idempotencyTableName.expected) || undefined,
+    idempotencyTtlSeconds: read.integer(ENV.idempotencyTtlSeconds, DEFAULT_IDEMPOTENCY_TTL_SECONDS, 60, 365 * 24 * 3600),
   };
-  if (problems.length > 0) throw new ConfigurationError(problems);
+  if (read.problems.length > 0) throw new ConfigurationError(read.problems);
   return config;
 }

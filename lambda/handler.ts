@@ -1,25 +1,25 @@
 /**
- * The Lambda entry point: reads the configuration once per container, then hands each Pinpoint
- * batch to the delivery core and turns its summary into metrics; or, for the metrics-only channel,
- * counts the batch's endpoints.
+ * The Lambda entry point: reads the configuration once per container, wires the adapters to the
+ * Pinpoint trigger and the delivery core, and turns each batch's summary into metrics; or, for the
+ * metrics-only channel, counts the batch's endpoints.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './channels';
-import { ConfigurationError, DeliveryConfig, loadFunctionConfig } from './config';
-import { BatchOutcome, deliverBatch, DEFAULT_SETTINGS } from './core';
-import { campaignIds, isObject } from './event';
-import { PowertoolsDeliveryGuard } from './idempotency';
-import { SqsParkingLot } from './parking';
+import { PowertoolsDeliveryGuard } from './adapters/dynamodb-delivery-guard';
+import { PinpointOutcomeReporter } from './adapters/pinpoint-outcome-reporter';
+import { SecretsManagerTokenSource } from './adapters/secrets-manager-token-source';
+import { SqsParkingLot } from './adapters/sqs-parking-lot';
+import { CHANNEL_TYPE_METRIC, type ChannelTypeGroup, ENV, isObject, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './contract';
+import { ConfigurationError, type DeliveryConfig, loadFunctionConfig } from './config';
+import { DEFAULT_SETTINGS, systemClock } from './core';
+import type { ChannelProvider } from './domain';
 import { countEndpoints } from './metrics-channel';
 import { createProvider } from './providers';
-import type { ChannelProvider } from './providers/provider';
-import { PinpointOutcomeReporter } from './reporting';
-import { systemClock } from './retry';
-import { SecretsManagerTokenSource } from './token';
+import { type BatchOutcome, deliverBatch } from './triggers/pinpoint/batch';
+import { campaignIds } from './triggers/pinpoint/event';
 
 /**
  * Time kept back from the Lambda deadline after the last send: parking the failures and reporting the
@@ -27,11 +27,9 @@ import { SecretsManagerTokenSource } from './token';
  */
 const RESPONSE_MARGIN_MS = 2 * DEFAULT_SETTINGS.settleTimeoutMs + 300;
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
-const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
-});
+const serviceName = process.env[ENV.powertoolsServiceName] ?? SERVICE_NAME;
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({ namespace: process.env[ENV.powertoolsMetricsNamespace] ?? METRICS_NAMESPACE, serviceName });
 
 interface DeliveryRuntime {
   readonly kind: 'delivery';
@@ -116,20 +114,17 @@ function withCampaignIds(event: unknown): Logger {
 
 /** One EMF log line per invocation: no CloudWatch API call, no extra latency. */
 function recordMetrics({ summary }: BatchOutcome, durationMs: number): void {
-  metrics.addMetric('Delivered', MetricUnit.Count, summary.delivered);
-  metrics.addMetric('Failed', MetricUnit.Count, summary.failed);
-  metrics.addMetric('Skipped', MetricUnit.Count, summary.skipped);
-  metrics.addMetric('Parked', MetricUnit.Count, summary.parked);
-  metrics.addMetric('ParkingFailed', MetricUnit.Count, summary.parkingFailed);
-  metrics.addMetric('ReportFailed', MetricUnit.Count, summary.reportFailed);
-  metrics.addMetric('AlreadyDelivered', MetricUnit.Count, summary.alreadyDelivered);
-  metrics.addMetric('Retried', MetricUnit.Count, summary.retried);
-  metrics.addMetric('Throttled', MetricUnit.Count, summary.throttled);
-  metrics.addMetric('EndpointCount', MetricUnit.Count, summary.endpoints);
-  metrics.addMetric('CustomCount', MetricUnit.Count, summary.channelTypes.CUSTOM);
-  metrics.addMetric('SMSCount', MetricUnit.Count, summary.channelTypes.SMS);
-  metrics.addMetric('EmailCount', MetricUnit.Count, summary.channelTypes.EMAIL);
-  metrics.addMetric('VoiceCount', MetricUnit.Count, summary.channelTypes.VOICE);
-  metrics.addMetric('PushCount', MetricUnit.Count, summary.channelTypes.PUSH);
-  metrics.addMetric('BatchDuration', MetricUnit.Milliseconds, durationMs);
+  const count = (name: string, value: number) => metrics.addMetric(name, MetricUnit.Count, value);
+  count(METRIC.delivered, summary.delivered);
+  count(METRIC.failed, summary.failed);
+  count(METRIC.skipped, summary.skipped);
+  count(METRIC.parked, summary.parked);
+  count(METRIC.parkingFailed, summary.parkingFailed);
+  count(METRIC.reportFailed, summary.reportFailed);
+  count(METRIC.alreadyDelivered, summary.alreadyDelivered);
+  count(METRIC.retried, summary.retried);
+  count(METRIC.throttled, summary.throttled);
+  count(METRIC.endpointCount, summary.endpoints);
+  for (const [group, name] of Object.entries(CHANNEL_TYPE_METRIC)) count(name, summary.channelTypes[group as ChannelTypeGroup]);
+  metrics.addMetric(METRIC.batchDuration, MetricUnit.Milliseconds, durationMs);
 }

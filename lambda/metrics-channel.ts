@@ -4,15 +4,11 @@
  * example, which calls PutMetricData, it writes one EMF log line, so a batch costs no API call and no
  * latency, and the function needs no CloudWatch permission.
  */
-import { countChannelTypes, type ChannelTypeGroup, type CustomChannelResponse } from './core';
-import { campaignIds, isObject } from './event';
+import { CHANNEL_TYPE_METRIC, type ChannelTypeGroup, EXECUTION_NAMESPACE, isObject, METRIC } from './contract';
+import { campaignIds } from './triggers/pinpoint/event';
+import { countChannelTypes, type CustomChannelResponse } from './triggers/pinpoint/response';
 
-export const EXECUTION_NAMESPACE = 'PinpointCustomChannelExecution';
-
-/** The metric names of AWS's example, per channel-type group. */
-const METRIC_NAMES: Record<ChannelTypeGroup, string> = {
-  CUSTOM: 'CustomCount', SMS: 'SMSCount', EMAIL: 'EmailCount', VOICE: 'VoiceCount', PUSH: 'PushCount',
-};
+export { EXECUTION_NAMESPACE };
 
 export interface CountOutcome {
   readonly response: CustomChannelResponse;
@@ -36,8 +32,8 @@ export function countEndpoints(event: unknown, now: number): CountOutcome {
     dimensionSets.push(['CampaignId', 'ApplicationId']);
     Object.assign(dimensions, { CampaignId: ids.campaignId, ApplicationId: ids.applicationId });
   }
-  const values: Record<string, number> = { EndpointCount: total };
-  for (const [group, name] of Object.entries(METRIC_NAMES)) values[name] = counts[group as ChannelTypeGroup];
+  const values: Record<string, number> = { [METRIC.endpointCount]: total };
+  for (const [group, name] of Object.entries(CHANNEL_TYPE_METRIC)) values[name] = counts[group as ChannelTypeGroup];
   const emf = JSON.stringify({
     _aws: {
       Timestamp: now,

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as pinpoint from 'aws-cdk-lib/aws-pinpoint';
 import { Construct } from 'constructs';
+import { STACK_OUTPUT } from '../lambda/contract';
 import type { PinpointConfig } from './config';
 import { CustomChannelCampaign } from './constructs/custom-channel-campaign';
 import { acknowledgePinpointEndOfSupport } from './constructs/pinpoint-end-of-support';
@@ -49,10 +50,10 @@ export class CampaignStack extends Stack {
 
     if (props.deliveryRole) this.grantOutcomeReporting(props.deliveryRole);
 
-    new CfnOutput(this, 'ProjectId', { value: this.applicationId });
-    new CfnOutput(this, 'SegmentId', { value: this.customChannel.segment.attrSegmentId });
-    new CfnOutput(this, 'CampaignId', { value: this.customChannel.campaign.attrCampaignId });
-    new CfnOutput(this, 'CampaignArn', { value: this.customChannel.campaign.attrArn });
+    new CfnOutput(this, STACK_OUTPUT.projectId, { value: this.applicationId });
+    new CfnOutput(this, STACK_OUTPUT.segmentId, { value: this.customChannel.segment.attrSegmentId });
+    new CfnOutput(this, STACK_OUTPUT.campaignId, { value: this.customChannel.campaign.attrCampaignId });
+    new CfnOutput(this, STACK_OUTPUT.campaignArn, { value: this.customChannel.campaign.attrArn });
   }
 
   /**

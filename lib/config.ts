@@ -5,32 +5,17 @@
  *
  * This module never reads context itself: `bin/` hands it a lookup function.
  */
-import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { type Channel, CHANNELS } from '../lambda/channels';
-import { isObject } from '../lambda/event';
-import { unsupportedPlaceholders } from '../lambda/message';
-import { checkMessengerMessage, DEFAULT_PSID_ATTRIBUTE } from '../lambda/providers/messenger';
-import { checkWhatsAppMessage } from '../lambda/providers/whatsapp';
+import {
+  type Channel, channelMessageProblem, CHANNELS, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, DEFAULT_MESSENGER_PAGE_ID,
+  DEFAULT_PSID_ATTRIBUTE, DEFAULT_STACK_NAME_PREFIX, graphBaseUrlProblem, parseMessageData, SETTING_RULES, STACK_NAME_PREFIX_PATTERN,
+} from '../lambda/contract';
+import {
+  CAMPAIGN_FREQUENCIES, type CampaignFrequency, ENDPOINT_TYPES, type EndpointType, INVOKE_PERMISSION_SCOPES, type InvokePermissionScope, isEndpointType,
+} from './constructs/custom-channel-campaign';
 
-/** Endpoint types a custom-channel campaign may target (AWS::Pinpoint::Campaign CustomDeliveryConfiguration). */
-export const ENDPOINT_TYPES = [
-  'ADM', 'APNS', 'APNS_SANDBOX', 'APNS_VOIP', 'APNS_VOIP_SANDBOX', 'BAIDU', 'CUSTOM', 'EMAIL', 'GCM', 'SMS', 'VOICE',
-] as const;
-export type EndpointType = (typeof ENDPOINT_TYPES)[number];
-
-export const CAMPAIGN_FREQUENCIES = ['ONCE', 'HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'] as const;
-export type CampaignFrequency = (typeof CAMPAIGN_FREQUENCIES)[number];
-
-/** Which campaigns may invoke the delivery function. See the README's two-step deploy. */
-export const INVOKE_PERMISSION_SCOPES = ['project', 'campaign'] as const;
-export type InvokePermissionScope = (typeof INVOKE_PERMISSION_SCOPES)[number];
-
-/** Pinpoint's limit on `CustomMessage.Data`. */
-export const MAX_CUSTOM_DATA_BYTES = 5 * 1024;
-
-/** Pinpoint stops waiting for a custom-channel function after this long. */
-export const PINPOINT_MAX_WAIT = Duration.seconds(15);
+export { CAMPAIGN_FREQUENCIES, ENDPOINT_TYPES, INVOKE_PERMISSION_SCOPES, isEndpointType };
+export type { CampaignFrequency, EndpointType, InvokePermissionScope };
 
 export interface TokenSecretConfig {
   /** Complete ARN of an existing secret; undefined to create one. */
@@ -115,10 +100,7 @@ export type ContextLookup = (key: string) => unknown;
 const SECRET_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 const KMS_KEY_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
 const PINPOINT_PROJECT_ID = /^[0-9a-f]{32}$/;
-const STACK_NAME_PREFIX = /^[A-Za-z][A-Za-z0-9-]{0,100}$/;
-const PHONE_NUMBER_ID = /^\d{5,20}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const GRAPH_API_VERSION = /^v\d+\.\d+$/;
 const ISO_8601_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 const IMMEDIATE_OR_ISO_8601_TIME = new RegExp(`^IMMEDIATE$|${ISO_8601_TIME.source}`);
 
@@ -126,7 +108,7 @@ export function parseConfig(lookup: ContextLookup): AppConfig {
   const pinpointEnabled = readBoolean(lookup, 'pinpointEnabled', true);
   const channel = parseChannelConfig(lookup);
   return {
-    stackNamePrefix: readString(lookup, 'stackNamePrefix', 'PinpointCustomChannel', STACK_NAME_PREFIX,
+    stackNamePrefix: readString(lookup, 'stackNamePrefix', DEFAULT_STACK_NAME_PREFIX, STACK_NAME_PREFIX_PATTERN,
       'a CloudFormation stack name prefix (a letter, then letters, digits or hyphens)'),
     complianceChecks: readBoolean(lookup, 'complianceChecks', false),
     tokenSecret: {
@@ -153,23 +135,22 @@ function parseChannelConfig(lookup: ContextLookup): ChannelConfig {
   const kind = readEnum(lookup, 'channel', CHANNELS, 'whatsapp');
   if (kind === 'metrics') return { kind };
   const graph: GraphApiConfig = {
-    graphApiVersion: readString(lookup, 'graphApiVersion', 'v25.0', GRAPH_API_VERSION, 'a Graph API version such as v25.0'),
-    graphApiBaseUrl: readHttpsUrl(lookup, 'graphApiBaseUrl', 'https://graph.facebook.com'),
+    graphApiVersion: readRule(lookup, 'graphApiVersion', DEFAULT_GRAPH_API_VERSION, SETTING_RULES.graphApiVersion),
+    graphApiBaseUrl: readHttpsUrl(lookup, 'graphApiBaseUrl', DEFAULT_GRAPH_API_BASE_URL),
   };
   if (kind === 'messenger') {
     return {
       kind,
       ...graph,
-      pageId: readString(lookup, 'messengerPageId', 'me', /^(me|\d{5,30})$/, '"me" (the Page the token belongs to) or the numeric id of the Facebook Page'),
-      psidAttribute: readString(lookup, 'messengerPsidAttribute', DEFAULT_PSID_ATTRIBUTE, /^[\w.:-]{1,50}$/,
-        'the name of the Pinpoint user attribute that holds each person\'s page-scoped id (PSID)'),
+      pageId: readRule(lookup, 'messengerPageId', DEFAULT_MESSENGER_PAGE_ID, SETTING_RULES.messengerPageId),
+      psidAttribute: readRule(lookup, 'messengerPsidAttribute', DEFAULT_PSID_ATTRIBUTE, SETTING_RULES.messengerPsidAttribute),
     };
   }
   return {
     kind,
     ...graph,
-    phoneNumberId: readOptionalString(lookup, 'whatsappPhoneNumberId', PHONE_NUMBER_ID,
-      'the numeric WhatsApp Business phone number id from Meta\'s API setup page'),
+    phoneNumberId: readOptionalString(lookup, 'whatsappPhoneNumberId', SETTING_RULES.whatsappPhoneNumberId.pattern,
+      SETTING_RULES.whatsappPhoneNumberId.expected),
   };
 }
 
@@ -221,20 +202,15 @@ function readString(lookup: ContextLookup, key: string, fallback: string, patter
   return readOptionalString(lookup, key, pattern, expected) ?? fallback;
 }
 
+function readRule(lookup: ContextLookup, key: string, fallback: string, rule: { pattern: RegExp; expected: string }): string {
+  return readString(lookup, key, fallback, rule.pattern, rule.expected);
+}
+
 function readHttpsUrl(lookup: ContextLookup, key: string, fallback: string): string {
   const value = lookup(key);
   if (isUnset(value)) return fallback;
   const expected = 'an https:// URL without a path, query or trailing slash';
-  if (typeof value !== 'string') throw new ConfigError(key, expected, value);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(key, expected, value);
-  }
-  if (url.protocol !== 'https:' || url.pathname !== '/' || url.search || url.hash || value.endsWith('/')) {
-    throw new ConfigError(key, expected, value);
-  }
+  if (typeof value !== 'string' || graphBaseUrlProblem(value)) throw new ConfigError(key, expected, value);
   return value;
 }
 
@@ -272,47 +248,18 @@ function readEndpointTypes(lookup: ContextLookup, key: string): EndpointType[] {
 }
 
 /**
- * The message the delivery function sends, as Pinpoint will hand it over in `Data`.
- * cdk.json holds it as an object for readability; `-c` passes it as a JSON string.
+ * The message the delivery function sends, as Pinpoint will hand it over in `Data`, checked with the
+ * function's own checks. cdk.json holds it as an object for readability; `-c` passes it as a JSON string.
  */
 function readMessageData(lookup: ContextLookup, key: string, channel: Channel): string {
   const value = lookup(key);
   if (isUnset(value)) return JSON.stringify(SAMPLE_MESSAGES[channel]);
   const expected = `a JSON object holding the ${channel} message the function sends (see the README)`;
-  const data = typeof value === 'string' ? value : JSON.stringify(value);
-  const problem = messageDataProblem(data) ?? channelMessageProblem(channel, JSON.parse(data));
+  const data = parseMessageData(typeof value === 'string' ? value : JSON.stringify(value));
+  if (!data.ok) throw new ConfigError(key, `${expected}; ${data.problem}`, value);
+  const problem = channel === 'metrics' ? undefined : channelMessageProblem(channel, data.message);
   if (problem) throw new ConfigError(key, `${expected}; it ${problem}`, value);
-  return typeof value === 'string' ? JSON.stringify(JSON.parse(value)) : data;
-}
-
-/**
- * Why `data` cannot be a campaign's `CustomMessage.Data` at all, or undefined if it can.
- * Shared by the context parser and the campaign construct, which is also used on its own.
- */
-export function messageDataProblem(data: string): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(data);
-  } catch {
-    return 'is not valid JSON';
-  }
-  if (!isObject(parsed)) return 'is not a JSON object';
-  const bytes = Buffer.byteLength(data, 'utf8');
-  if (bytes > MAX_CUSTOM_DATA_BYTES) return `is ${bytes} bytes, over Pinpoint's ${MAX_CUSTOM_DATA_BYTES}-byte CustomMessage.Data limit`;
-  return undefined;
-}
-
-/** The function's own checks, so that synth rejects what the function would reject. */
-function channelMessageProblem(channel: Channel, message: Record<string, unknown>): string | undefined {
-  if (channel === 'metrics') return undefined;
-  const problem = channel === 'whatsapp' ? checkWhatsAppMessage(message) : checkMessengerMessage(message);
-  if (problem) return problem;
-  const unsupported = unsupportedPlaceholders(message);
-  return unsupported.length > 0 ? `uses unsupported placeholders ${unsupported.join(', ')}` : undefined;
-}
-
-export function isEndpointType(value: unknown): value is EndpointType {
-  return typeof value === 'string' && (ENDPOINT_TYPES as readonly string[]).includes(value);
+  return JSON.stringify(data.message);
 }
 
 function readInteger(lookup: ContextLookup, key: string, fallback: number, min: number, max: number): number {

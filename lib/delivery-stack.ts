@@ -11,7 +11,7 @@ import type { AlarmsConfig, ChannelConfig, DeliveryTuningConfig, TokenSecretConf
 import { CustomChannelFunction } from './constructs/custom-channel-function';
 import { DeliveryAlarms } from './constructs/delivery-alarms';
 
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/channels';
+import { ENV, MAX_ENDPOINTS, METRICS_NAMESPACE, SERVICE_NAME, STACK_OUTPUT } from '../lambda/contract';
 
 export { METRICS_NAMESPACE, SERVICE_NAME };
 
@@ -96,8 +96,8 @@ export class DeliveryStack extends Stack {
       tokenEncryptionKey: encryptionKey,
       logRetention: props.logRetention,
       environment: {
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [ENV.powertoolsServiceName]: SERVICE_NAME,
+        [ENV.powertoolsMetricsNamespace]: METRICS_NAMESPACE,
         ...channelEnvironment(props),
       },
     });
@@ -115,16 +115,16 @@ export class DeliveryStack extends Stack {
     });
 
     if (this.tokenSecret) {
-      new CfnOutput(this, 'TokenSecretArn', {
+      new CfnOutput(this, STACK_OUTPUT.tokenSecretArn, {
         value: this.tokenSecret.secretArn,
         description: 'Put the provider token here: aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string file://token.json',
       });
     }
-    new CfnOutput(this, 'DeliveryFunctionArn', { value: this.deliveryFunction.functionArn });
-    new CfnOutput(this, 'DeliveryFunctionName', { value: this.deliveryFunction.functionName });
-    new CfnOutput(this, 'DeliveryLogGroupName', { value: delivery.logGroup.logGroupName });
+    new CfnOutput(this, STACK_OUTPUT.deliveryFunctionArn, { value: this.deliveryFunction.functionArn });
+    new CfnOutput(this, STACK_OUTPUT.deliveryFunctionName, { value: this.deliveryFunction.functionName });
+    new CfnOutput(this, STACK_OUTPUT.deliveryLogGroupName, { value: delivery.logGroup.logGroupName });
     if (this.parkingQueue) {
-      new CfnOutput(this, 'ParkingQueueUrl', {
+      new CfnOutput(this, STACK_OUTPUT.parkingQueueUrl, {
         value: this.parkingQueue.queueUrl,
         description: 'Failed deliveries wait here: npm run redrive -- --queue-url <this URL>',
       });
@@ -144,7 +144,7 @@ export class DeliveryStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    new CfnOutput(this, 'IdempotencyTableName', {
+    new CfnOutput(this, STACK_OUTPUT.idempotencyTableName, {
       value: table.tableName,
       description: 'Delivered endpoints are remembered here: npm run redrive -- --idempotency-table <this name>',
     });
@@ -194,16 +194,16 @@ export class DeliveryStack extends Stack {
 /** The function's settings for its channel, as its environment (lambda/config.ts reads them). */
 function channelEnvironment(props: DeliveryStackProps): Record<string, string> {
   const channel = props.channel;
-  if (channel.kind === 'metrics') return { CHANNEL: channel.kind };
+  if (channel.kind === 'metrics') return { [ENV.channel]: channel.kind };
   const common = {
-    CHANNEL: channel.kind,
-    MAX_CONCURRENCY: String(props.delivery?.concurrency ?? 50),
-    REPORT_TO_PINPOINT: String(props.reportOutcomesToPinpoint ?? false),
-    GRAPH_API_VERSION: channel.graphApiVersion,
-    GRAPH_API_BASE_URL: channel.graphApiBaseUrl,
+    [ENV.channel]: channel.kind,
+    [ENV.maxConcurrency]: String(props.delivery?.concurrency ?? MAX_ENDPOINTS),
+    [ENV.reportToPinpoint]: String(props.reportOutcomesToPinpoint ?? false),
+    [ENV.graphApiVersion]: channel.graphApiVersion,
+    [ENV.graphApiBaseUrl]: channel.graphApiBaseUrl,
   };
   if (channel.kind === 'messenger') {
-    return { ...common, MESSENGER_PAGE_ID: channel.pageId, MESSENGER_PSID_ATTRIBUTE: channel.psidAttribute };
+    return { ...common, [ENV.messengerPageId]: channel.pageId, [ENV.messengerPsidAttribute]: channel.psidAttribute };
   }
-  return { ...common, ...(channel.phoneNumberId ? { WHATSAPP_PHONE_NUMBER_ID: channel.phoneNumberId } : {}) };
+  return { ...common, ...(channel.phoneNumberId ? { [ENV.whatsappPhoneNumberId]: channel.phoneNumberId } : {}) };
 }

@@ -2,7 +2,7 @@
  * Posting to Meta's Graph API and classifying its answers. Shared by the WhatsApp and Messenger
  * channels: each adds the error codes of its own product to the common ones here.
  */
-import type { FailureDisposition, SendFailure, SendOutcome } from './provider';
+import type { FailureDisposition, SendFailure, SendOutcome } from '../domain';
 
 export interface GraphErrorRule {
   readonly disposition: FailureDisposition;

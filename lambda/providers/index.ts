@@ -3,7 +3,7 @@
  * provider module, its tests, an entry here and its settings in config.ts; the core does not change.
  */
 import { MessengerProvider, type MessengerProviderOptions } from './messenger';
-import type { ChannelProvider } from './provider';
+import type { ChannelProvider } from '../domain';
 import { WhatsAppProvider, type WhatsAppProviderOptions } from './whatsapp';
 
 export type ProviderConfig =

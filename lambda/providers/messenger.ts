@@ -1,6 +1,6 @@
+import { checkMessengerMessage } from '../contract';
 import { type GraphErrorRule, postToGraph } from './graph';
-import { type ChannelProvider, type EndpointDefinition, type JsonObject, maskRecipient, type RecipientResolution, type SendOutcome, type SendRequest } from './provider';
-import { isObject } from '../event';
+import { type ChannelProvider, type EndpointDefinition, type JsonObject, maskRecipient, type RecipientResolution, type SendOutcome, type SendRequest } from '../domain';
 
 /**
  * Messenger Send API error codes, from Meta's error reference; the common Graph codes (rate limits 4
@@ -11,11 +11,6 @@ export const MESSENGER_ERRORS: ReadonlyMap<number, GraphErrorRule> = new Map<num
   [9, { disposition: 'defer', throttled: true }], // the person received too many messages: only later helps
   [551, { disposition: 'permanent' }], // this person isn't available right now (blocked the Page, deactivated)
 ]);
-
-export const MESSAGING_TYPES = ['RESPONSE', 'UPDATE', 'MESSAGE_TAG'] as const;
-
-/** The Pinpoint user attribute holding the person's page-scoped id, as in AWS's Messenger example. */
-export const DEFAULT_PSID_ATTRIBUTE = 'facebookMessengerPsid';
 
 export interface MessengerProviderOptions {
   readonly baseUrl: string;
@@ -62,16 +57,4 @@ export class MessengerProvider implements ChannelProvider {
       },
     });
   }
-}
-
-/** Why `message` (a campaign's Data) cannot be sent to Messenger, or undefined. Also checked at synth. */
-export function checkMessengerMessage(message: JsonObject): string | undefined {
-  if (!isObject(message.message)) return 'has no "message" object (such as {"text": "..."})';
-  const type = message.messaging_type ?? 'UPDATE';
-  if (typeof type !== 'string' || !(MESSAGING_TYPES as readonly string[]).includes(type)) {
-    return `has messaging_type ${JSON.stringify(type)}; use ${MESSAGING_TYPES.join(', ')}`;
-  }
-  if (type === 'MESSAGE_TAG' && typeof message.tag !== 'string') return 'has messaging_type MESSAGE_TAG but no "tag"';
-  if (Object.hasOwn(message, 'recipient')) return 'sets recipient, which the function sets per endpoint';
-  return undefined;
 }

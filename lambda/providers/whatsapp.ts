@@ -1,5 +1,6 @@
+import { checkWhatsAppMessage } from '../contract';
 import { GraphErrorRule, postToGraph } from './graph';
-import { type ChannelProvider, type EndpointDefinition, type JsonObject, maskRecipient, type RecipientResolution, type SendOutcome, type SendRequest } from './provider';
+import { type ChannelProvider, type EndpointDefinition, type JsonObject, maskRecipient, type RecipientResolution, type SendOutcome, type SendRequest } from '../domain';
 
 /**
  * WhatsApp Cloud API error codes, from Meta's error reference. Codes not listed fall back to the
@@ -21,9 +22,6 @@ export const WHATSAPP_ERRORS: ReadonlyMap<number, GraphErrorRule> = new Map<numb
   [132000, { disposition: 'permanent' }], // template parameter count mismatch
   [132001, { disposition: 'permanent' }], // template does not exist
 ]);
-
-/** Body fields the function sets itself; Data may not override them. */
-const RESERVED_FIELDS = ['messaging_product', 'recipient_type', 'to'];
 
 /** E.164: a country code and subscriber number, at most 15 digits. Shorter than 8 cannot be a mobile number. */
 const PHONE_DIGITS = /^[1-9]\d{7,14}$/;
@@ -67,15 +65,6 @@ export class WhatsAppProvider implements ChannelProvider {
       },
     });
   }
-}
-
-/** Why `message` (a campaign's Data) cannot be sent to WhatsApp, or undefined. Also checked at synth. */
-export function checkWhatsAppMessage(message: JsonObject): string | undefined {
-  if (typeof message.type !== 'string' || message.type === '') return 'has no "type" (such as "template" or "text")';
-  if (!Object.hasOwn(message, message.type)) return `has type "${message.type}" but no "${message.type}" object`;
-  const reserved = RESERVED_FIELDS.filter((field) => Object.hasOwn(message, field));
-  if (reserved.length > 0) return `sets ${reserved.join(', ')}, which the function sets per endpoint`;
-  return undefined;
 }
 
 /** The number as E.164 digits without the "+", or undefined if it cannot be a phone number. */

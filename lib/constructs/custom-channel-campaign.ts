@@ -2,11 +2,26 @@ import { Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as pinpoint from 'aws-cdk-lib/aws-pinpoint';
 import { Construct } from 'constructs';
-import {
-  CampaignFrequency, ENDPOINT_TYPES, EndpointType, InvokePermissionScope, isEndpointType, messageDataProblem,
-} from '../config';
+import { parseMessageData } from '../../lambda/contract';
 import { acknowledgePinpointEndOfSupport } from './pinpoint-end-of-support';
 import { PinpointInvokePermission } from './pinpoint-invoke-permission';
+
+/** Endpoint types a custom-channel campaign may target (AWS::Pinpoint::Campaign CustomDeliveryConfiguration). */
+export const ENDPOINT_TYPES = [
+  'ADM', 'APNS', 'APNS_SANDBOX', 'APNS_VOIP', 'APNS_VOIP_SANDBOX', 'BAIDU', 'CUSTOM', 'EMAIL', 'GCM', 'SMS', 'VOICE',
+] as const;
+export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+
+export const CAMPAIGN_FREQUENCIES = ['ONCE', 'HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'] as const;
+export type CampaignFrequency = (typeof CAMPAIGN_FREQUENCIES)[number];
+
+/** Which campaigns may invoke the delivery function. See the README's two-step deploy. */
+export const INVOKE_PERMISSION_SCOPES = ['project', 'campaign'] as const;
+export type InvokePermissionScope = (typeof INVOKE_PERMISSION_SCOPES)[number];
+
+export function isEndpointType(value: unknown): value is EndpointType {
+  return typeof value === 'string' && (ENDPOINT_TYPES as readonly string[]).includes(value);
+}
 
 export interface CustomChannelCampaignSchedule {
   /**
@@ -153,6 +168,6 @@ function validateProps(props: CustomChannelCampaignProps, endpointTypes: readonl
   if (endpointTypes.length === 0 || !endpointTypes.every(isEndpointType)) {
     throw new Error(`CustomChannelCampaign endpointTypes must be a non-empty list of ${ENDPOINT_TYPES.join(', ')}; got ${JSON.stringify(endpointTypes)}`);
   }
-  const problem = messageDataProblem(props.messageData);
-  if (problem) throw new Error(`CustomChannelCampaign messageData ${problem}`);
+  const data = parseMessageData(props.messageData);
+  if (!data.ok) throw new Error(`CustomChannelCampaign messageData cannot be a campaign's message: ${data.problem}`);
 }

@@ -9,7 +9,10 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { PINPOINT_MAX_WAIT } from '../config';
+import { ENV } from '../../lambda/contract';
+
+/** Pinpoint stops waiting for a custom-channel function after this long. */
+export const PINPOINT_MAX_WAIT = Duration.seconds(15);
 
 export interface CustomChannelFunctionProps {
   /**
@@ -131,9 +134,9 @@ export class CustomChannelFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       environment: {
         ...props.environment,
-        ...(props.tokenSecret ? { TOKEN_SECRET_ARN: props.tokenSecret.secretArn } : {}),
-        ...(props.parkingQueue ? { PARKING_QUEUE_URL: props.parkingQueue.queueUrl } : {}),
-        ...(props.idempotencyTable ? { IDEMPOTENCY_TABLE_NAME: props.idempotencyTable.tableName } : {}),
+        ...(props.tokenSecret ? { [ENV.tokenSecretArn]: props.tokenSecret.secretArn } : {}),
+        ...(props.parkingQueue ? { [ENV.parkingQueueUrl]: props.parkingQueue.queueUrl } : {}),
+        ...(props.idempotencyTable ? { [ENV.idempotencyTableName]: props.idempotencyTable.tableName } : {}),
         // The bundle is minified; without this the source map is shipped but never used in stack traces.
         NODE_OPTIONS: '--enable-source-maps',
       },

@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/contract';
 
 export interface DeliveryAlarmsProps {
   readonly function: lambda.IFunction;
@@ -26,9 +27,19 @@ export interface DeliveryAlarmsProps {
    */
   readonly deliveryMetrics?: boolean;
 
-  /** Namespace and service name the function's EMF metrics are published under. */
-  readonly metricsNamespace: string;
-  readonly serviceName: string;
+  /**
+   * Namespace the function's EMF metrics are published under.
+   *
+   * @default METRICS_NAMESPACE of the contract module
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * The `service` dimension of the function's EMF metrics.
+   *
+   * @default SERVICE_NAME of the contract module
+   */
+  readonly serviceName?: string;
 
   /**
    * Failed deliveries in 5 minutes that raise the alarm. Some failures are normal (a number that is
@@ -62,9 +73,9 @@ export class DeliveryAlarms extends Construct {
     super(scope, id);
     const period = Duration.minutes(5);
     const custom = (metricName: string) => new cloudwatch.Metric({
-      namespace: props.metricsNamespace,
+      namespace: props.metricsNamespace ?? METRICS_NAMESPACE,
       metricName,
-      dimensionsMap: { service: props.serviceName },
+      dimensionsMap: { service: props.serviceName ?? SERVICE_NAME },
       statistic: cloudwatch.Stats.SUM,
       period,
     });
@@ -95,9 +106,9 @@ export class DeliveryAlarms extends Construct {
     if (delivers) {
       this.alarms.push(
         alarm('FailedDeliveries', 'Deliveries are failing (see the Failed metric and the function\'s logs).',
-          custom('Failed'), props.failedDeliveriesThreshold ?? 5),
+          custom(METRIC.failed), props.failedDeliveriesThreshold ?? 5),
         alarm('ParkingFailed', 'Failed deliveries could not be parked: they can only be resent by hand from the logs.',
-          custom('ParkingFailed'), 1),
+          custom(METRIC.parkingFailed), 1),
       );
     }
 

@@ -1,5 +1,6 @@
-import { deliverBatch, DEFAULT_SETTINGS, DeliveryDeps, mapConcurrent } from '../../lambda/core';
-import { TokenUnavailableError } from '../../lambda/token';
+import { deliverBatch } from '../../lambda/triggers/pinpoint/batch';
+import { DEFAULT_SETTINGS, DeliveryDeps, mapConcurrent } from '../../lambda/core';
+import { TokenUnavailableError } from '../../lambda/domain';
 import { endpoint, endpointId, pinpointEvent } from '../support/events';
 import { failure, FakeClock, ok, RecordingLogger, ScriptedProvider, StaticTokens } from '../support/fakes';
 

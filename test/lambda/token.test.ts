@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseToken, SecretsManagerTokenSource, TokenUnavailableError } from '../../lambda/token';
+import { parseToken, SecretsManagerTokenSource } from '../../lambda/adapters/secrets-manager-token-source';
+import { TokenUnavailableError } from '../../lambda/domain';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
 const secrets = mockClient(SecretsManagerClient);

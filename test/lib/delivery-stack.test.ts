@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/delivery-stack';
 import { buildApp, normalisedTemplate } from '../helpers';
-import { synthesizedBundleDir } from '../support/bundled-function';
+import { synthesizedBundleDir } from '../integration/stand-ins/bundled-function';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';

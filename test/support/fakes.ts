@@ -1,8 +1,8 @@
 /** Fakes for driving the delivery core without a network or a real clock. */
-import type { DeliveryLogger } from '../../lambda/core';
-import type { ChannelProvider, EndpointDefinition, JsonObject, RecipientResolution, SendOutcome, SendRequest } from '../../lambda/providers/provider';
-import type { Clock } from '../../lambda/retry';
-import type { TokenSource } from '../../lambda/token';
+import type { DeliveryLogger } from '../../lambda/domain';
+import type { ChannelProvider, EndpointDefinition, JsonObject, RecipientResolution, SendOutcome, SendRequest } from '../../lambda/domain';
+import type { Clock } from '../../lambda/domain';
+import type { TokenSource } from '../../lambda/domain';
 
 /** Time moves only when someone sleeps or a fake request takes time. */
 export class FakeClock implements Clock {

@@ -1,5 +1,5 @@
 import { classifyGraphError } from '../../../lambda/providers/graph';
-import { maskRecipient } from '../../../lambda/providers/provider';
+import { maskRecipient } from '../../../lambda/domain';
 import { normalisePhoneNumber, WHATSAPP_ERRORS, WhatsAppProvider } from '../../../lambda/providers/whatsapp';
 
 const provider = new WhatsAppProvider({ baseUrl: 'https://graph.example', apiVersion: 'v25.0', phoneNumberId: '1234567890' });

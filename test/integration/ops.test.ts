@@ -7,10 +7,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { endpointsFromCsv, outcomeQuery, runOps } from '../../cli/ops';
-import { CloudWatchLogsServer } from '../support/cloudwatch-logs-server';
-import { CloudFormationServer } from '../support/cloudformation-server';
-import { PinpointServer } from '../support/pinpoint-server';
-import { SecretsManagerServer } from '../support/secrets-manager-server';
+import { CloudWatchLogsServer } from './stand-ins/cloudwatch-logs-server';
+import { CloudFormationServer } from './stand-ins/cloudformation-server';
+import { PinpointServer } from './stand-ins/pinpoint-server';
+import { SecretsManagerServer } from './stand-ins/secrets-manager-server';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
 const TOKEN = 'test-token-operator-0123456789';

@@ -4,21 +4,7 @@
  * call per batch. A failed report is logged and counted by the caller; it never fails the delivery.
  */
 import { PinpointClient, PutEventsCommand, type EventsBatch } from '@aws-sdk/client-pinpoint';
-import type { EndpointResult } from './core';
-import type { CampaignIds } from './event';
-
-export interface ReportOutcome {
-  /** Endpoints whose event Pinpoint accepted. */
-  readonly reported: number;
-  /** Endpoints whose event was not recorded. */
-  readonly failed: number;
-  /** Why, when the call itself failed. */
-  readonly error?: string;
-}
-
-export interface OutcomeReporter {
-  report(ids: CampaignIds, results: readonly EndpointResult[], timestamp: Date, signal: AbortSignal): Promise<ReportOutcome>;
-}
+import type { CampaignIds, EndpointResult, OutcomeReporter, ReportOutcome } from '../domain';
 
 /** Event types: `custom_channel.delivered`, `.parked`, `.failed`, `.skipped`. */
 export const EVENT_TYPE_PREFIX = 'custom_channel.';

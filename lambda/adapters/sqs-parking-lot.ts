@@ -1,46 +1,12 @@
 /**
- * The parking queue: endpoints whose delivery failed are kept with everything needed to send them
- * again (the rendered message, the recipient, the campaign's ids and the last error), so that
+ * The parking lot on SQS: endpoints whose delivery failed are kept with everything needed to send
+ * them again (the rendered message, the recipient, the campaign's ids and the last error), so that
  * nothing is lost and an operator can redrive them. Permanent failures are parked too, flagged, for
  * inspection.
  */
 import { setMaxListeners } from 'node:events';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { CampaignIds } from './event';
-import type { JsonObject } from './providers/provider';
-
-export const PARKED_DELIVERY_VERSION = 1;
-
-export interface ParkedDelivery {
-  readonly version: typeof PARKED_DELIVERY_VERSION;
-  /** The provider that failed, e.g. `whatsapp`; the redrive sends through the same one. */
-  readonly channel: string;
-  readonly ids: CampaignIds;
-  readonly endpointId: string;
-  readonly channelType?: string;
-  readonly recipient: string;
-  readonly message: JsonObject;
-  /** A permanent failure is parked for inspection only; the redrive leaves it unless asked. */
-  readonly permanent: boolean;
-  /**
-   * The last request went unanswered, so the provider may have delivered it: the redrive leaves it
-   * unless asked, since the Graph API has no idempotency key and a resend could message twice.
-   */
-  readonly uncertain: boolean;
-  readonly lastError: { readonly code: string; readonly reason: string };
-  readonly attempts: number;
-  readonly parkedAt: string;
-}
-
-export interface ParkingReport {
-  readonly parked: ReadonlySet<string>;
-  /** Endpoint id to why it could not be parked. */
-  readonly notParked: ReadonlyMap<string, string>;
-}
-
-export interface ParkingLot {
-  park(items: readonly ParkedDelivery[], signal: AbortSignal): Promise<ParkingReport>;
-}
+import type { ParkedDelivery, ParkingLot, ParkingReport } from '../domain';
 
 /** SendMessageBatch takes at most 10 entries. */
 const SQS_BATCH_SIZE = 10;

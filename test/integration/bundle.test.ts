@@ -1,9 +1,9 @@
 import { endpoint, endpointId, phoneNumber, pinpointEvent, psid } from '../support/events';
-import { runBundledFunction, synthesizedBundleDir } from '../support/bundled-function';
-import { graphError, GraphApiServer } from '../support/graph-api-server';
-import { SecretsManagerServer } from '../support/secrets-manager-server';
-import { SqsServer } from '../support/sqs-server';
-import { DynamoDbServer } from '../support/dynamodb-server';
+import { runBundledFunction, synthesizedBundleDir } from './stand-ins/bundled-function';
+import { graphError, GraphApiServer } from './stand-ins/graph-api-server';
+import { SecretsManagerServer } from './stand-ins/secrets-manager-server';
+import { SqsServer } from './stand-ins/sqs-server';
+import { DynamoDbServer } from './stand-ins/dynamodb-server';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
 const TOKEN = 'test-token-bundle-0123456789';

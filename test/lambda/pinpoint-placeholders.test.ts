@@ -1,4 +1,5 @@
-import { renderMessage, unsupportedPlaceholders } from '../../lambda/message';
+import { renderMessage } from '../../lambda/triggers/pinpoint/placeholders';
+import { unsupportedPlaceholders } from '../../lambda/contract';
 import { endpoint, TEMPLATE_MESSAGE } from '../support/events';
 
 describe('renderMessage', () => {

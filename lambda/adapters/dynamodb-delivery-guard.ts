@@ -1,45 +1,15 @@
 /**
- * Per-endpoint idempotency: if Pinpoint invokes the same batch twice, or the redrive meets an
- * endpoint a later invocation already delivered, the endpoint is not messaged again. Built on
- * Powertools' idempotency utility with a DynamoDB table. Deliveries are remembered, and so are
- * attempts that may have arrived (no answer came); a failure that surely did not arrive is
- * forgotten, so that it can be tried again.
+ * The duplicate guard on DynamoDB, built on Powertools' idempotency utility: if Pinpoint invokes the
+ * same batch twice, or the redrive meets an endpoint a later invocation already delivered, the
+ * endpoint is not messaged again. Deliveries are remembered, and so are attempts that may have
+ * arrived (no answer came); a failure that surely did not arrive is forgotten, so that it can be
+ * tried again.
  */
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { EndpointResult } from './core';
-import type { CampaignIds } from './event';
-
-export type GuardedOutcome =
-  /** This call sent (or tried to send) the message. */
-  | { readonly kind: 'sent'; readonly result: EndpointResult }
-  /** An earlier invocation delivered it; nothing was sent now. */
-  | { readonly kind: 'already-delivered'; readonly messageId?: string }
-  /** An earlier invocation's request went unanswered, so it may have arrived; nothing was sent now. */
-  | { readonly kind: 'uncertain-earlier' }
-  /** Another invocation is delivering it right now; nothing was sent now. */
-  | { readonly kind: 'in-progress' }
-  /** The record could not be checked; nothing was sent, so that nothing is sent twice. */
-  | { readonly kind: 'unavailable'; readonly reason: string };
-
-export interface DeliveryGuard {
-  run(key: string, send: () => Promise<EndpointResult>): Promise<GuardedOutcome>;
-}
-
-/**
- * The key of one endpoint's delivery in one campaign run: the same endpoint in another campaign, A/B
- * treatment or activity is a different message. Undefined when the event names no campaign or journey.
- */
-export function deliveryKey(ids: CampaignIds, endpointId: string): string | undefined {
-  const source = ids.campaignId ? `campaign/${ids.campaignId}` : ids.journeyId ? `journey/${ids.journeyId}` : undefined;
-  if (!source) return undefined;
-  return [ids.applicationId ?? '-', source, ids.treatmentId ?? '-', ids.activityId ?? '-', endpointId].join('/');
-}
-
-/** How long a delivery is remembered: longer than the parking queue's 14 days, so a redrive is covered. */
-export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 15 * 24 * 3600;
+import type { DeliveryGuard, EndpointResult, GuardedOutcome } from '../domain';
 
 /** Shared by the function and the redrive, so both find the same records. */
 const KEY_PREFIX = 'custom-channel-delivery';

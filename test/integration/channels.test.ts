@@ -4,11 +4,11 @@
  */
 import type { Context } from 'aws-lambda';
 import type * as HandlerModule from '../../lambda/handler';
-import { DynamoDbServer } from '../support/dynamodb-server';
+import { DynamoDbServer } from './stand-ins/dynamodb-server';
 import { endpoint, endpointId, phoneNumber, pinpointEvent, psid, TEMPLATE_MESSAGE } from '../support/events';
-import { graphError, GraphApiServer, type ScriptedAnswer } from '../support/graph-api-server';
-import { SecretsManagerServer } from '../support/secrets-manager-server';
-import { SqsServer } from '../support/sqs-server';
+import { graphError, GraphApiServer, type ScriptedAnswer } from './stand-ins/graph-api-server';
+import { SecretsManagerServer } from './stand-ins/secrets-manager-server';
+import { SqsServer } from './stand-ins/sqs-server';
 
 type Response = Record<string, { EventAttributes: Record<string, string> }>;
 type Handler = (event: unknown, context: Context) => Promise<Response>;

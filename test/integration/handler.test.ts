@@ -7,8 +7,8 @@ import { outcomeQuery } from '../../cli/ops';
 import type * as HandlerModule from '../../lambda/handler';
 import { SERVICE_NAME } from '../../lib/delivery-stack';
 import { endpoint, endpointId, phoneNumber, pinpointEvent } from '../support/events';
-import { DynamoDbServer } from '../support/dynamodb-server';
-import { graphError, GraphApiServer } from '../support/graph-api-server';
+import { DynamoDbServer } from './stand-ins/dynamodb-server';
+import { graphError, GraphApiServer } from './stand-ins/graph-api-server';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
 const TOKEN = 'test-token-integration-0123456789';

@@ -1,4 +1,4 @@
-import { parseEvent } from '../../lambda/event';
+import { parseEvent } from '../../lambda/triggers/pinpoint/event';
 import { pinpointEvent } from '../support/events';
 
 describe('parseEvent', () => {

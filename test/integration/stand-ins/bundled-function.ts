@@ -6,9 +6,9 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../helpers';
+import { buildApp } from '../../helpers';
 
-const ROOT = path.join(__dirname, '..', '..');
+const ROOT = path.join(__dirname, '..', '..', '..');
 
 /** Synthesizes the app and returns the directory holding the delivery function's bundle. */
 export function synthesizedBundleDir(): string {

@@ -3,20 +3,9 @@
  * container. The value never appears in an error message or a log line.
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { type TokenSource, TokenUnavailableError } from '../domain';
 
-/** The token could not be read. Nothing was sent; the invocation fails as a whole. */
-export class TokenUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TokenUnavailableError';
-  }
-}
-
-export interface TokenSource {
-  get(): Promise<string>;
-  /** Re-reads the secret, e.g. after the provider rejected `rejected`. Returns the (maybe new) token. */
-  refresh(rejected: string): Promise<string>;
-}
+export { TokenUnavailableError };
 
 export class SecretsManagerTokenSource implements TokenSource {
   private readonly secrets: SecretsProvider;

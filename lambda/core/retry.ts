@@ -2,11 +2,7 @@
  * Backoff with full jitter, bounded by the invocation's deadline. Pure: the clock and the random
  * source are passed in, so tests can drive it without waiting.
  */
-
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
+import type { Clock } from '../domain';
 
 export const systemClock: Clock = {
   now: () => Date.now(),

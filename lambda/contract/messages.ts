@@ -1,0 +1,118 @@
+/**
+ * The checks a campaign's message passes before anything is sent. The function runs them on every
+ * batch and the app runs the same ones at synth, so synth rejects exactly what the function would.
+ */
+import { type DeliveryChannel, MAX_DATA_BYTES } from './names';
+
+export type JsonObject = { [key: string]: unknown };
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Keys that could reach an object's prototype once the message is copied. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** `{{ path }}` anywhere inside a string of the message. */
+export const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/** The placeholders a Pinpoint endpoint can fill. */
+const SUPPORTED_PLACEHOLDER = /^(Address|User\.UserId|Attributes\.[^.\s]+|User\.UserAttributes\.[^.\s]+)$/;
+
+export type DataParseResult = { readonly ok: true; readonly message: JsonObject } | { readonly ok: false; readonly problem: string };
+
+/** The campaign's Data parsed, or why it cannot be a message at all. Problems name it `Data`. */
+export function parseMessageData(data: unknown): DataParseResult {
+  if (typeof data !== 'string' || data.trim() === '') return { ok: false, problem: 'Data is missing: the campaign has no CustomMessage.Data' };
+  const bytes = new TextEncoder().encode(data).length;
+  if (bytes > MAX_DATA_BYTES) return { ok: false, problem: `Data is ${bytes} bytes, over the ${MAX_DATA_BYTES}-byte limit of Pinpoint's CustomMessage.Data` };
+  let message: unknown;
+  try {
+    message = JSON.parse(data);
+  } catch {
+    return { ok: false, problem: 'Data is not valid JSON' };
+  }
+  if (!isObject(message)) return { ok: false, problem: 'Data is not a JSON object' };
+  const forbiddenPath = findForbiddenKey(message, 'Data');
+  if (forbiddenPath) return { ok: false, problem: `${forbiddenPath} is a forbidden key` };
+  return { ok: true, message };
+}
+
+/** Why `message` cannot be sent on `channel`, phrased after "Data", or undefined. */
+export function channelMessageProblem(channel: DeliveryChannel, message: JsonObject): string | undefined {
+  const problem = channel === 'whatsapp' ? checkWhatsAppMessage(message) : checkMessengerMessage(message);
+  return problem ?? placeholderProblem(message);
+}
+
+/** Placeholders in the message that are not one of the supported forms. */
+export function unsupportedPlaceholders(message: JsonObject): string[] {
+  const unsupported = new Set<string>();
+  visitStrings(message, (text) => {
+    for (const [, path] of text.matchAll(PLACEHOLDER)) if (!SUPPORTED_PLACEHOLDER.test(path)) unsupported.add(`{{${path}}}`);
+  });
+  return [...unsupported];
+}
+
+/** Why the message's placeholders cannot be filled from a Pinpoint endpoint, or undefined. */
+export function placeholderProblem(message: JsonObject): string | undefined {
+  const placeholders = unsupportedPlaceholders(message);
+  if (placeholders.length === 0) return undefined;
+  return `uses unsupported placeholders ${placeholders.join(', ')}; use {{Address}}, {{User.UserId}}, `
+    + '{{Attributes.NAME}} or {{User.UserAttributes.NAME}}';
+}
+
+/** Body fields the function sets itself; Data may not override them. */
+const WHATSAPP_RESERVED_FIELDS = ['messaging_product', 'recipient_type', 'to'];
+
+/** Why `message` (a campaign's Data) cannot be sent to WhatsApp, or undefined. */
+export function checkWhatsAppMessage(message: JsonObject): string | undefined {
+  if (typeof message.type !== 'string' || message.type === '') return 'has no "type" (such as "template" or "text")';
+  if (!Object.hasOwn(message, message.type)) return `has type "${message.type}" but no "${message.type}" object`;
+  const reserved = WHATSAPP_RESERVED_FIELDS.filter((field) => Object.hasOwn(message, field));
+  if (reserved.length > 0) return `sets ${reserved.join(', ')}, which the function sets per endpoint`;
+  return undefined;
+}
+
+export const MESSAGING_TYPES = ['RESPONSE', 'UPDATE', 'MESSAGE_TAG'] as const;
+
+/** Why `message` (a campaign's Data) cannot be sent to Messenger, or undefined. */
+export function checkMessengerMessage(message: JsonObject): string | undefined {
+  if (!isObject(message.message)) return 'has no "message" object (such as {"text": "..."})';
+  const type = message.messaging_type ?? 'UPDATE';
+  if (typeof type !== 'string' || !(MESSAGING_TYPES as readonly string[]).includes(type)) {
+    return `has messaging_type ${JSON.stringify(type)}; use ${MESSAGING_TYPES.join(', ')}`;
+  }
+  if (type === 'MESSAGE_TAG' && typeof message.tag !== 'string') return 'has messaging_type MESSAGE_TAG but no "tag"';
+  if (Object.hasOwn(message, 'recipient')) return 'sets recipient, which the function sets per endpoint';
+  return undefined;
+}
+
+function findForbiddenKey(value: unknown, path: string): string | undefined {
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findForbiddenKey(item, `${path}[${index}]`);
+      if (found) return found;
+    }
+  } else if (isObject(value)) {
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return `${path}.${key}`;
+      const found = findForbiddenKey(value[key], `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** A copy of `value` with `map` applied to every string inside it. */
+export function mapStrings(value: unknown, map: (text: string) => string): unknown {
+  if (typeof value === 'string') return map(value);
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, map));
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, map)]));
+  return value;
+}
+
+function visitStrings(value: unknown, visit: (text: string) => void): void {
+  mapStrings(value, (text) => {
+    visit(text);
+    return text;
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * Names shared by the CDK app (lib/), the function (lambda/) and the operator commands (cli/).
+ * No imports on purpose: the app loads this at synth, and a name spelled once cannot drift.
+ */
+
+/** The channels a deployment can be. */
+export const CHANNELS = ['whatsapp', 'messenger', 'metrics'] as const;
+export type Channel = (typeof CHANNELS)[number];
+/** The channels that send messages (the metrics channel only counts endpoints). */
+export type DeliveryChannel = Exclude<Channel, 'metrics'>;
+
+/** The function publishes its EMF metrics under these; the stack's alarms read them. */
+export const SERVICE_NAME = 'pinpoint-custom-channel';
+export const METRICS_NAMESPACE = 'PinpointCustomChannel';
+/** The metrics channel's namespace, as in AWS's custom-channel example. */
+export const EXECUTION_NAMESPACE = 'PinpointCustomChannelExecution';
+
+/** Metric names the function publishes per batch. Alarms use `Failed` and `ParkingFailed`. */
+export const METRIC = {
+  delivered: 'Delivered',
+  failed: 'Failed',
+  skipped: 'Skipped',
+  parked: 'Parked',
+  parkingFailed: 'ParkingFailed',
+  reportFailed: 'ReportFailed',
+  alreadyDelivered: 'AlreadyDelivered',
+  retried: 'Retried',
+  throttled: 'Throttled',
+  endpointCount: 'EndpointCount',
+  batchDuration: 'BatchDuration',
+} as const;
+
+/** Per channel-type group, the metric names of AWS's custom-channel example. */
+export const CHANNEL_TYPE_METRIC = {
+  CUSTOM: 'CustomCount', SMS: 'SMSCount', EMAIL: 'EmailCount', VOICE: 'VoiceCount', PUSH: 'PushCount',
+} as const;
+export type ChannelTypeGroup = keyof typeof CHANNEL_TYPE_METRIC;
+
+/** The function's environment: the stack writes these, lambda/config.ts reads them, the redrive falls back to them. */
+export const ENV = {
+  channel: 'CHANNEL',
+  tokenSecretArn: 'TOKEN_SECRET_ARN',
+  tokenCacheSeconds: 'TOKEN_CACHE_SECONDS',
+  parkingQueueUrl: 'PARKING_QUEUE_URL',
+  idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
+  idempotencyTtlSeconds: 'IDEMPOTENCY_TTL_SECONDS',
+  maxConcurrency: 'MAX_CONCURRENCY',
+  requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
+  maxAttempts: 'MAX_ATTEMPTS',
+  reportToPinpoint: 'REPORT_TO_PINPOINT',
+  graphApiVersion: 'GRAPH_API_VERSION',
+  graphApiBaseUrl: 'GRAPH_API_BASE_URL',
+  whatsappPhoneNumberId: 'WHATSAPP_PHONE_NUMBER_ID',
+  messengerPageId: 'MESSENGER_PAGE_ID',
+  messengerPsidAttribute: 'MESSENGER_PSID_ATTRIBUTE',
+  powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+  powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+} as const;
+
+/** Stack outputs the operator commands look up by name. */
+export const STACK_OUTPUT = {
+  tokenSecretArn: 'TokenSecretArn',
+  deliveryFunctionArn: 'DeliveryFunctionArn',
+  deliveryFunctionName: 'DeliveryFunctionName',
+  deliveryLogGroupName: 'DeliveryLogGroupName',
+  parkingQueueUrl: 'ParkingQueueUrl',
+  idempotencyTableName: 'IdempotencyTableName',
+  projectId: 'ProjectId',
+  segmentId: 'SegmentId',
+  campaignId: 'CampaignId',
+  campaignArn: 'CampaignArn',
+} as const;
+
+/** The stacks' names are `<stackNamePrefix><suffix>`. */
+export const DEFAULT_STACK_NAME_PREFIX = 'PinpointCustomChannel';
+export const STACK_SUFFIX = { delivery: '-Delivery', campaign: '-Campaign' } as const;
+export const STACK_NAME_PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,100}$/;
+
+/** Meta's Graph API, as the function calls it unless configured otherwise. */
+export const DEFAULT_GRAPH_API_VERSION = 'v25.0';
+export const DEFAULT_GRAPH_API_BASE_URL = 'https://graph.facebook.com';
+/** The Pinpoint user attribute holding the person's page-scoped id, as in AWS's Messenger example. */
+export const DEFAULT_PSID_ATTRIBUTE = 'facebookMessengerPsid';
+/** `me`: the Page the token belongs to. */
+export const DEFAULT_MESSENGER_PAGE_ID = 'me';
+
+/** Pinpoint sends at most 50 endpoints per invocation. */
+export const MAX_ENDPOINTS = 50;
+/** Pinpoint's limit on a campaign's CustomMessage.Data. */
+export const MAX_DATA_BYTES = 5 * 1024;
+/** How long a delivery is remembered: longer than the parking queue's 14 days, so a redrive is covered. */
+export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 15 * 24 * 3600;

@@ -1,0 +1,35 @@
+/**
+ * The checks of the provider settings that the app (context keys), the function (environment) and
+ * the redrive (flags) all accept, so that a value valid in one place is valid in the others.
+ */
+
+export interface SettingRule {
+  readonly pattern: RegExp;
+  /** Completes "expected ...": what a valid value looks like. */
+  readonly expected: string;
+}
+
+export const SETTING_RULES = {
+  graphApiVersion: { pattern: /^v\d+\.\d+$/, expected: 'a Graph API version such as v25.0' },
+  whatsappPhoneNumberId: { pattern: /^\d{5,20}$/, expected: 'the numeric WhatsApp Business phone number id from Meta\'s API setup page' },
+  messengerPageId: { pattern: /^(me|\d{5,30})$/, expected: '"me" (the Page the token belongs to) or the numeric id of the Facebook Page' },
+  messengerPsidAttribute: {
+    pattern: /^[\w.:-]{1,50}$/, expected: 'the name of the Pinpoint user attribute that holds each person\'s page-scoped id (PSID)',
+  },
+  tokenSecretArn: { pattern: /^arn:[\w-]+:secretsmanager:/, expected: 'the ARN of the secret holding {"accessToken":"..."}' },
+  idempotencyTableName: { pattern: /^[\w.-]{3,255}$/, expected: 'a DynamoDB table name' },
+} as const satisfies Record<string, SettingRule>;
+
+/** Why `value` is not a Graph API base URL (https, no path, query or trailing slash), or undefined. */
+export function graphBaseUrlProblem(value: string, allowHttp = false): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not a URL';
+  }
+  const schemes = allowHttp ? ['https:', 'http:'] : ['https:'];
+  if (!schemes.includes(url.protocol)) return `must use ${allowHttp ? 'http(s)' : 'https'}`;
+  if (url.pathname !== '/' || url.search || url.hash || value.endsWith('/')) return 'must have no path, query or trailing slash';
+  return undefined;
+}

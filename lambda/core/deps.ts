@@ -1,0 +1,58 @@
+/** What the delivery core is given: its adapters, its clock and deadline, and its settings. */
+import { MAX_ENDPOINTS } from '../contract';
+import type { ChannelProvider, Clock, DeliveryGuard, DeliveryLogger, OutcomeReporter, ParkingLot, TokenSource } from '../domain';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+
+export interface DeliverySettings {
+  /** Requests in flight at once. The default, Pinpoint's batch size, sends a batch in one round trip. */
+  readonly concurrency: number;
+  /** Upper bound for one request; the deadline may cut it shorter. */
+  readonly requestTimeoutMs: number;
+  readonly retry: RetryPolicy;
+  /** Larger events are rejected whole. */
+  readonly maxEndpoints: number;
+  /** Upper bound for parking the failures and for reporting the outcomes, each; both come after the sends. */
+  readonly settleTimeoutMs: number;
+}
+
+export const DEFAULT_SETTINGS: DeliverySettings = {
+  concurrency: MAX_ENDPOINTS,
+  requestTimeoutMs: 5000,
+  retry: DEFAULT_RETRY_POLICY,
+  maxEndpoints: MAX_ENDPOINTS,
+  settleTimeoutMs: 1000,
+};
+
+export interface DeliveryDeps {
+  readonly provider: ChannelProvider;
+  readonly tokens: TokenSource;
+  readonly clock: Clock;
+  /** Time (on `clock`) by which every endpoint must have its result. */
+  readonly deadline: number;
+  readonly logger: DeliveryLogger;
+  readonly settings?: DeliverySettings;
+  /** For jitter; tests pass a fixed sequence. */
+  readonly random?: () => number;
+  /**
+   * Where failed deliveries are kept for a later retry.
+   *
+   * @default - none: failures are reported only (used by the redrive, which leaves them in the queue)
+   */
+  readonly parking?: ParkingLot;
+  /**
+   * Where outcomes are reported.
+   *
+   * @default - none: outcomes are only returned and logged
+   */
+  readonly reporter?: OutcomeReporter;
+  /**
+   * Remembers delivered endpoints, so that a repeated batch or a redrive does not message anyone twice.
+   *
+   * @default - none: every job is sent
+   */
+  readonly guard?: DeliveryGuard;
+}
+
+export function settingsOf(deps: DeliveryDeps): DeliverySettings {
+  return deps.settings ?? DEFAULT_SETTINGS;
+}

@@ -1,0 +1,12 @@
+/**
+ * The delivery core. It knows nothing of Lambda, AWS or any one trigger: adapters come in through
+ * `DeliveryDeps`, and it imports nothing but the domain and the contract.
+ */
+export { mapConcurrent } from './concurrency';
+export { DEFAULT_SETTINGS, type DeliveryDeps, type DeliverySettings } from './deps';
+export { deliveryKey } from './keys';
+export { deliver, type DeliverySummary, type PipelineOutcome, reject, type SummaryFields } from './pipeline';
+export { renderTemplate, type RenderResult } from './render';
+export { failed, skipped } from './results';
+export { backoffDelay, DEFAULT_RETRY_POLICY, fitsBeforeDeadline, type RetryPolicy, systemClock } from './retry';
+export { sendJobs, type SendCounters, type SendJobsResult } from './sender';

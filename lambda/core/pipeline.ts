@@ -1,0 +1,89 @@
+/**
+ * The trigger-independent pipeline: jobs → guard → send with retry → park → report → summary. A
+ * trigger turns its event into jobs (and results for what it will not send), calls this, and turns
+ * the results into its own response.
+ */
+import type { CampaignIds, DeliveryJob, EndpointResult, EndpointStatus } from '../domain';
+import type { DeliveryDeps } from './deps';
+import { failed, isResult } from './results';
+import { sendJobs, type SendCounters } from './sender';
+import { park, report } from './settle';
+
+export interface DeliverySummary {
+  readonly endpoints: number;
+  readonly delivered: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly parked: number;
+  /** Failed endpoints the parking queue did not take. Any is an alarm: they can only be resent by hand. */
+  readonly parkingFailed: number;
+  /** Endpoints whose outcome could not be reported (0 when reporting is off). */
+  readonly reportFailed: number;
+  /** Endpoints an earlier invocation had already delivered: not messaged again. */
+  readonly alreadyDelivered: number;
+  /** Requests repeated after a transient failure. */
+  readonly retried: number;
+  /** Answers in which the provider asked to slow down. */
+  readonly throttled: number;
+}
+
+export interface PipelineOutcome {
+  /** One per item, in the items' order. */
+  readonly results: EndpointResult[];
+  readonly summary: DeliverySummary;
+}
+
+/** Fields a trigger adds to the batch's summary log line. */
+export type SummaryFields = Record<string, unknown>;
+
+/**
+ * Delivers `items`: each is a job to send, or a result the trigger already decided (skipped, or
+ * failed a check). Throws only when nothing was sent (the token cannot be read).
+ */
+export async function deliver(
+  ids: CampaignIds, items: ReadonlyArray<DeliveryJob | EndpointResult>, deps: DeliveryDeps, fields: SummaryFields = {},
+): Promise<PipelineOutcome> {
+  const jobs = items.filter((item): item is DeliveryJob => !isResult(item));
+  const sent = await sendJobs(jobs, deps);
+  const byEndpoint = new Map(sent.results.map((result) => [result.endpointId, result]));
+  const ordered = items.map((item) => (isResult(item) ? item : byEndpoint.get(item.endpointId)!));
+  const parked = await park(ordered, ids, deps);
+  const reportFailed = await report(ids, parked.results, deps);
+  return finish(parked.results, { ...sent.counters, parkingFailed: parked.parkingFailed, reportFailed }, deps, fields);
+}
+
+/** A bad event: nothing is sent, one log line says why, and every endpoint it names fails with that reason. */
+export async function reject(
+  ids: CampaignIds, endpoints: ReadonlyArray<{ endpointId: string; channelType?: string }>, errorCode: string, problem: string,
+  deps: DeliveryDeps, fields: SummaryFields = {},
+): Promise<PipelineOutcome> {
+  deps.logger.error(`Rejected the event: ${problem}`, { endpoints: endpoints.length });
+  const results = endpoints.map(({ endpointId, channelType }) => failed(endpointId, channelType, errorCode, problem, false));
+  const reportFailed = await report(ids, results, deps);
+  return finish(results, { ...NO_SENDS, reportFailed }, deps, fields);
+}
+
+const NO_SENDS = { retried: 0, throttled: 0, alreadyDelivered: 0, parkingFailed: 0 };
+
+interface BatchCounters extends SendCounters { parkingFailed: number; reportFailed: number }
+
+function finish(results: EndpointResult[], counters: BatchCounters, deps: DeliveryDeps, fields: SummaryFields): PipelineOutcome {
+  const count = (status: EndpointStatus) => results.filter((r) => r.status === status).length;
+  const summary: DeliverySummary = {
+    endpoints: results.length,
+    delivered: count('delivered'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    parked: count('parked'),
+    alreadyDelivered: counters.alreadyDelivered,
+    parkingFailed: counters.parkingFailed,
+    reportFailed: counters.reportFailed,
+    retried: counters.retried,
+    throttled: counters.throttled,
+  };
+  for (const result of results) {
+    if (result.status === 'skipped') deps.logger.info('Endpoint skipped', { endpointId: result.endpointId, reason: result.reason });
+  }
+  deps.logger.info('Batch finished', { ...summary, ...fields });
+  return { results, summary };
+}

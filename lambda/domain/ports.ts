@@ -1,0 +1,114 @@
+/**
+ * The interfaces the delivery core needs. Adapters (a provider, Secrets Manager, SQS, DynamoDB,
+ * Pinpoint) implement them; only the entry points choose which adapters the core gets.
+ */
+import type {
+  CampaignIds, EndpointDefinition, EndpointResult, JsonObject, RecipientResolution, SendOutcome, SendRequest,
+} from './model';
+
+/** A messaging channel: what it accepts, whom it can reach, and how it sends. */
+export interface ChannelProvider {
+  /** Short name for logs and metrics, e.g. `whatsapp`. */
+  readonly channel: string;
+  /** Why this message object (the campaign's Data, before placeholders) cannot be sent, or undefined. */
+  checkMessage(message: JsonObject): string | undefined;
+  resolveRecipient(endpoint: EndpointDefinition): RecipientResolution;
+  send(request: SendRequest): Promise<SendOutcome>;
+}
+
+/** The token could not be read. Nothing was sent; the invocation fails as a whole. */
+export class TokenUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TokenUnavailableError';
+  }
+}
+
+export interface TokenSource {
+  get(): Promise<string>;
+  /** Re-reads the token, e.g. after the provider rejected `rejected`. Returns the (maybe new) token. */
+  refresh(rejected: string): Promise<string>;
+}
+
+export const PARKED_DELIVERY_VERSION = 1;
+
+/** A failed delivery with everything needed to send it again. Its JSON is the parking queue's message format. */
+export interface ParkedDelivery {
+  readonly version: typeof PARKED_DELIVERY_VERSION;
+  /** The provider that failed, e.g. `whatsapp`; the redrive sends through the same one. */
+  readonly channel: string;
+  readonly ids: CampaignIds;
+  readonly endpointId: string;
+  readonly channelType?: string;
+  readonly recipient: string;
+  readonly message: JsonObject;
+  /** A permanent failure is parked for inspection only; the redrive leaves it unless asked. */
+  readonly permanent: boolean;
+  /**
+   * The last request went unanswered, so the provider may have delivered it: the redrive leaves it
+   * unless asked, since the Graph API has no idempotency key and a resend could message twice.
+   */
+  readonly uncertain: boolean;
+  readonly lastError: { readonly code: string; readonly reason: string };
+  readonly attempts: number;
+  readonly parkedAt: string;
+}
+
+export interface ParkingReport {
+  readonly parked: ReadonlySet<string>;
+  /** Endpoint id to why it could not be parked. */
+  readonly notParked: ReadonlyMap<string, string>;
+}
+
+/** Where failed deliveries are kept for a later retry. */
+export interface ParkingLot {
+  park(items: readonly ParkedDelivery[], signal: AbortSignal): Promise<ParkingReport>;
+}
+
+export interface ReportOutcome {
+  /** Endpoints whose outcome was recorded. */
+  readonly reported: number;
+  /** Endpoints whose outcome was not recorded. */
+  readonly failed: number;
+  /** Why, when the call itself failed. */
+  readonly error?: string;
+}
+
+/** Where each endpoint's final outcome is recorded (Pinpoint's events, for the Pinpoint trigger). */
+export interface OutcomeReporter {
+  report(ids: CampaignIds, results: readonly EndpointResult[], timestamp: Date, signal: AbortSignal): Promise<ReportOutcome>;
+}
+
+export type GuardedOutcome =
+  /** This call sent (or tried to send) the message. */
+  | { readonly kind: 'sent'; readonly result: EndpointResult }
+  /** An earlier invocation delivered it; nothing was sent now. */
+  | { readonly kind: 'already-delivered'; readonly messageId?: string }
+  /** An earlier invocation's request went unanswered, so it may have arrived; nothing was sent now. */
+  | { readonly kind: 'uncertain-earlier' }
+  /** Another invocation is delivering it right now; nothing was sent now. */
+  | { readonly kind: 'in-progress' }
+  /** The record could not be checked; nothing was sent, so that nothing is sent twice. */
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+/**
+ * Remembers deliveries by key, so that a repeated batch or a redrive messages no one twice.
+ * Deliveries are remembered, and so are attempts that may have arrived; a failure that surely did
+ * not arrive is forgotten, so that it can be tried again.
+ */
+export interface DeliveryGuard {
+  run(key: string, send: () => Promise<EndpointResult>): Promise<GuardedOutcome>;
+}
+
+/** The subset of Powertools' Logger the core uses; tests pass a recorder. */
+export interface DeliveryLogger {
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
