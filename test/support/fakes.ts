@@ -1,8 +1,8 @@
-/** Fakes for driving the delivery core without a network or a real clock. */
-import type { DeliveryLogger } from '../../lambda/domain';
-import type { ChannelProvider, EndpointDefinition, JsonObject, RecipientResolution, SendOutcome, SendRequest } from '../../lambda/domain';
-import type { Clock } from '../../lambda/domain';
-import type { TokenSource } from '../../lambda/domain';
+/** Fakes for driving the delivery core without a network, AWS or a real clock: one per port. */
+import type {
+  CampaignIds, ChannelProvider, Clock, DeliveryGuard, DeliveryLogger, EndpointDefinition, EndpointResult, GuardedOutcome, JsonObject,
+  OutcomeReporter, ParkedDelivery, ParkingLot, ParkingReport, RecipientResolution, ReportOutcome, SendOutcome, SendRequest, TokenSource,
+} from '../../lambda/domain';
 
 /** Time moves only when someone sleeps or a fake request takes time. */
 export class FakeClock implements Clock {
@@ -69,4 +69,53 @@ export class RecordingLogger implements DeliveryLogger {
   info(message: string, ...extra: Record<string, unknown>[]) { this.lines.push({ level: 'info', message, extra: Object.assign({}, ...extra) }); }
   warn(message: string, ...extra: Record<string, unknown>[]) { this.lines.push({ level: 'warn', message, extra: Object.assign({}, ...extra) }); }
   error(message: string, ...extra: Record<string, unknown>[]) { this.lines.push({ level: 'error', message, extra: Object.assign({}, ...extra) }); }
+}
+
+/** A parking lot in memory; it can refuse chosen endpoints, or be unreachable. */
+export class FakeParkingLot implements ParkingLot {
+  readonly parked: ParkedDelivery[] = [];
+  readonly refuse = new Map<string, string>();
+  unreachable = false;
+  async park(items: readonly ParkedDelivery[]): Promise<ParkingReport> {
+    if (this.unreachable) throw Object.assign(new Error('down'), { name: 'QueueUnreachable' });
+    const taken = items.filter((item) => !this.refuse.has(item.endpointId));
+    this.parked.push(...taken);
+    return {
+      parked: new Set(taken.map((item) => item.endpointId)),
+      notParked: new Map(items.filter((item) => this.refuse.has(item.endpointId)).map((item) => [item.endpointId, this.refuse.get(item.endpointId)!])),
+    };
+  }
+}
+
+/** Records every report; it can fail some endpoints, or throw. */
+export class FakeReporter implements OutcomeReporter {
+  readonly calls: { ids: CampaignIds; results: readonly EndpointResult[]; timestamp: Date }[] = [];
+  failing = 0;
+  throws = false;
+  async report(ids: CampaignIds, results: readonly EndpointResult[], timestamp: Date): Promise<ReportOutcome> {
+    this.calls.push({ ids, results, timestamp });
+    if (this.throws) throw Object.assign(new Error('down'), { name: 'ServiceUnavailable' });
+    return { reported: results.length - this.failing, failed: this.failing };
+  }
+}
+
+/**
+ * The guard's contract in memory: a delivery or an uncertain attempt is remembered, a failure that
+ * surely did not arrive is forgotten. `answer` overrides the outcome for chosen keys.
+ */
+export class FakeGuard implements DeliveryGuard {
+  readonly records = new Map<string, { messageId?: string; uncertain?: boolean }>();
+  readonly answer = new Map<string, GuardedOutcome>();
+  readonly keys: string[] = [];
+  async run(key: string, send: () => Promise<EndpointResult>): Promise<GuardedOutcome> {
+    this.keys.push(key);
+    const scripted = this.answer.get(key);
+    if (scripted) return scripted;
+    const record = this.records.get(key);
+    if (record) return record.uncertain ? { kind: 'uncertain-earlier' } : { kind: 'already-delivered', messageId: record.messageId };
+    const result = await send();
+    if (result.status === 'delivered') this.records.set(key, { messageId: result.messageId });
+    else if (result.mayHaveBeenSent) this.records.set(key, { uncertain: true });
+    return { kind: 'sent', result };
+  }
 }

@@ -1,4 +1,4 @@
-import { backoffDelay, DEFAULT_RETRY_POLICY, fitsBeforeDeadline } from '../../lambda/core';
+import { backoffDelay, DEFAULT_RETRY_POLICY, fitsBeforeDeadline } from '../../../lambda/core';
 
 describe('backoffDelay', () => {
   const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, throttledBaseDelayMs: 400, maxDelayMs: 2000 };

@@ -1,8 +1,8 @@
-import { deliverBatch } from '../../lambda/triggers/pinpoint/batch';
-import { DEFAULT_SETTINGS, DeliveryDeps, mapConcurrent } from '../../lambda/core';
-import { TokenUnavailableError } from '../../lambda/domain';
-import { endpoint, endpointId, pinpointEvent } from '../support/events';
-import { failure, FakeClock, ok, RecordingLogger, ScriptedProvider, StaticTokens } from '../support/fakes';
+import { deliverBatch } from '../../../lambda/triggers/pinpoint/batch';
+import { DEFAULT_SETTINGS, DeliveryDeps, mapConcurrent } from '../../../lambda/core';
+import { TokenUnavailableError } from '../../../lambda/domain';
+import { endpoint, endpointId, pinpointEvent } from '../../support/events';
+import { failure, FakeClock, ok, RecordingLogger, ScriptedProvider, StaticTokens } from '../../support/fakes';
 
 /** The fake provider uses the Address as the recipient. */
 const address = (index: number) => endpoint(index).Address as string;
