@@ -14,7 +14,7 @@ import {
 import { PowertoolsDeliveryGuard } from '../lambda/adapters/dynamodb-delivery-guard';
 import { SecretsManagerTokenSource } from '../lambda/adapters/secrets-manager-token-source';
 import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_PSID_ATTRIBUTE, isObject } from '../lambda/contract';
-import { DEFAULT_SETTINGS, deliveryKey, sendJobs, systemClock } from '../lambda/core';
+import { DEFAULT_SETTINGS, deliveryKey, type DeliverySettings, sendJobs, systemClock } from '../lambda/core';
 import {
   type ChannelProvider, type DeliveryGuard, type DeliveryJob, type DeliveryLogger, maskRecipient, PARKED_DELIVERY_VERSION, type ParkedDelivery, type TokenSource,
 } from '../lambda/domain';
@@ -39,6 +39,12 @@ export interface RedriveDeps {
   readonly logger: DeliveryLogger;
   /** The function's idempotency table: an endpoint a later invocation delivered is deleted, not resent. */
   readonly guard?: DeliveryGuard & { registerDeadline?(deadline: number): void };
+  /**
+   * How the resends are made.
+   *
+   * @default DEFAULT_SETTINGS: as the function sends
+   */
+  readonly settings?: DeliverySettings;
 }
 
 export interface RedriveSummary {
@@ -124,7 +130,7 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
         clock: systemClock,
         deadline,
         logger: deps.logger,
-        settings: DEFAULT_SETTINGS,
+        settings: deps.settings ?? DEFAULT_SETTINGS,
       });
       for (const [index, result] of results.entries()) {
         const { message } = jobs[index];

@@ -9,7 +9,10 @@ export type ScriptedAnswer =
   | { readonly kind: 'accept' }
   | { readonly kind: 'error'; readonly status: number; readonly code?: number; readonly retryAfterSeconds?: number }
   | { readonly kind: 'status'; readonly status: number; readonly body: string }
-  /** Never answers; the client must give up on its own. */
+  /**
+   * Never answers; the client must give up on its own. The only way a request goes unanswered: every
+   * other answer is sent at once (after `latencyMs`), so a test can tell a planned hang from a slow machine.
+   */
   | { readonly kind: 'hang' }
   /** Closes the connection without an answer. */
   | { readonly kind: 'reset' };
