@@ -196,7 +196,7 @@ describe('fault injection', () => {
       // THEN the first pass accounts for every message once: each certain one is delivered and deleted (an
       // endpoint the repeated batches delivered, or a second copy, without a send), each uncertain one is left
       const first = await redrive(false);
-      expect(first.received).toBe(waiting.length);
+      expect(first.received - first.permanentLeft).toBe(waiting.length);
       expect(first).toMatchObject({ failed: 0, unreadable: 0, uncertainLeft: uncertainMessages.length, delivered: waiting.length - uncertainMessages.length });
       // and once the operator has checked the delivery webhooks (here: what the stand-in accepted) and
       // removed the uncertain ones that did arrive, the second pass sends the rest
