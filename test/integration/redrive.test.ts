@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { parseRedriveArgs, runRedrive, UsageError } from '../../cli/redrive';
+import { parseRedriveArgs, UsageError } from '../../cli/redrive';
+import { runRedrive } from '../../cli/redrive/run';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { deliveryKey } from '../../lambda/core';
 import { PowertoolsDeliveryGuard } from '../../lambda/adapters/dynamodb-delivery-guard';
@@ -115,6 +116,35 @@ describe('redrive', () => {
       expect(summary).toMatchObject({ delivered: 2, alreadyDelivered: 1, failed: 0 });
       expect(queue.messages).toHaveLength(0);
       expect(lines.at(-1)).toContain('(1 of them already delivered earlier, not resent)');
+    } finally {
+      client.destroy();
+      await table.stop();
+    }
+  });
+
+  test('a certain parked delivery whose endpoint a later attempt left uncertain is left as uncertain, then resent once with --include-uncertain', async () => {
+    // GIVEN a parked 503 failure, and a later invocation whose request for the same endpoint went unanswered
+    const table = await DynamoDbServer.start();
+    const client = new DynamoDBClient({ endpoint: table.endpoint, region: 'eu-west-1', credentials: CREDENTIALS });
+    try {
+      const guard = new PowertoolsDeliveryGuard('idempotency', 3600, client);
+      guard.registerDeadline(Date.now() + 60_000);
+      await park([parked(4)]);
+      await guard.run(deliveryKey(parked(4).ids, endpointId(4))!, async () => ({ endpointId: endpointId(4), status: 'failed', errorCode: 'timeout', attempts: 1, mayHaveBeenSent: true }));
+      // WHEN the redrive runs without --include-uncertain
+      const plain = await redrive({}, guard);
+      // THEN nothing is sent, and the message is counted as uncertain, not as a failure
+      expect(graph.requests).toHaveLength(0);
+      expect(plain.summary).toMatchObject({ delivered: 0, failed: 0, uncertainLeft: 1 });
+      expect(queue.messages).toHaveLength(1);
+      // WHEN the operator asks for uncertain ones, twice
+      const asked = await redrive({ includeUncertain: true }, guard);
+      const again = await redrive({ includeUncertain: true }, guard);
+      // THEN it is sent once, under the resend key, and deleted
+      expect(asked.summary).toMatchObject({ delivered: 1, failed: 0, uncertainLeft: 0 });
+      expect(again.summary).toMatchObject({ received: 0 });
+      expect(graph.requestsFor(phoneNumber(4))).toHaveLength(1);
+      expect(queue.messages).toHaveLength(0);
     } finally {
       client.destroy();
       await table.stop();
