@@ -1,0 +1,42 @@
+/** ops set-token: the provider token, read from standard input, into the deployed secret. */
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { STACK_OUTPUT } from '../../lambda/contract';
+import type { OpsCommand } from '../shared/io';
+import { deliveryStack, flags, stackOutput } from '../shared/stacks';
+import { UsageError } from '../shared/usage';
+
+const SET_TOKEN_HELP = `Usage: printf '%s' "$TOKEN" | npm run ops -- set-token [--secret-arn ARN] [--stack-prefix NAME] [--dry-run]
+
+Reads the token from standard input, never from an argument, so that it does not land in your shell
+history, and stores it in the deployed secret as {"accessToken": "..."}. The secret is the delivery
+stack's TokenSecretArn output, unless --secret-arn names another. The function picks the new token up
+within 5 minutes, or at once when the provider rejects the old one.`;
+
+export const setToken: OpsCommand = async (argv, env, io, clients) => {
+  const values = flags(argv, { 'secret-arn': { type: 'string' } });
+  if (values.help) {
+    io.out(SET_TOKEN_HELP);
+    return 0;
+  }
+  const explicitArn = values['secret-arn'] as string | undefined;
+  if (explicitArn !== undefined && !/^arn:[\w-]+:secretsmanager:[\w-]+:\d{12}:secret:.+$/.test(explicitArn)) {
+    throw new UsageError(`--secret-arn must be the ARN of a Secrets Manager secret, got "${explicitArn}"`);
+  }
+  if (io.stdinIsTty) io.err('Paste the token, then press Enter and Ctrl-D:');
+  const token = (await io.readStdin()).trim();
+  if (token === '') throw new UsageError('no token on standard input: pipe it in, for example printf \'%s\' "$TOKEN" | npm run ops -- set-token');
+  if (/\s/.test(token)) throw new UsageError('the token on standard input contains white space; a Meta access token is one word');
+
+  const aws = clients();
+  const secretArn = explicitArn ?? await stackOutput(aws.cloudFormation, deliveryStack(values, env), STACK_OUTPUT.tokenSecretArn);
+  const request = { SecretId: secretArn, SecretString: JSON.stringify({ accessToken: token }) };
+  if (values['dry-run']) {
+    // The exact request, with the token itself left out: a dry run's output may be pasted anywhere.
+    io.out(`PutSecretValue ${JSON.stringify({ ...request, SecretString: `{"accessToken":"<the ${token.length} characters read from standard input>"}` })}`);
+    return 0;
+  }
+  const { VersionId: versionId } = await aws.secretsManager.send(new PutSecretValueCommand(request));
+  io.out(`Stored the token in ${secretArn} (version ${versionId}). The function uses it within 5 minutes, `
+    + 'or at once if the provider rejects the token it has.');
+  return 0;
+};
