@@ -90,6 +90,10 @@ export class DeliveryAlarms extends Construct {
     });
 
     const durationThreshold = props.durationThreshold ?? Duration.seconds(12);
+    const failedThreshold = props.failedDeliveriesThreshold ?? 5;
+    if (!Number.isInteger(failedThreshold) || failedThreshold < 1) {
+      throw new Error(`DeliveryAlarms failedDeliveriesThreshold must be a whole number of at least 1, got ${failedThreshold}`);
+    }
     const delivers = props.deliveryMetrics ?? true;
     this.alarms = [
       alarm('Errors', 'The delivery function threw: nothing of that batch was sent (configuration or token problem).',
@@ -106,7 +110,7 @@ export class DeliveryAlarms extends Construct {
     if (delivers) {
       this.alarms.push(
         alarm('FailedDeliveries', 'Deliveries are failing (see the Failed metric and the function\'s logs).',
-          custom(METRIC.failed), props.failedDeliveriesThreshold ?? 5),
+          custom(METRIC.failed), failedThreshold),
         alarm('ParkingFailed', 'Failed deliveries could not be parked: they can only be resent by hand from the logs.',
           custom(METRIC.parkingFailed), 1),
       );

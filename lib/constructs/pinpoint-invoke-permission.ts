@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
@@ -34,6 +34,9 @@ export class PinpointInvokePermission extends Construct {
   constructor(scope: Construct, id: string, props: PinpointInvokePermissionProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    if (!Token.isUnresolved(props.applicationId) && !/^[0-9a-f]{32}$/.test(props.applicationId)) {
+      throw new Error(`PinpointInvokePermission applicationId must be a 32-character Pinpoint project id, got "${props.applicationId}"`);
+    }
     this.sourceArn = props.campaignArn ?? stack.formatArn({
       service: 'mobiletargeting',
       resource: 'apps',
