@@ -7,7 +7,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { PowertoolsDeliveryGuard } from '../lambda/adapters/dynamodb-delivery-guard';
 import { SecretsManagerTokenSource } from '../lambda/adapters/secrets-manager-token-source';
-import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, type DeliveryChannel, ENV } from '../lambda/contract';
+import { DEFAULT_CHANNEL, DEFAULT_IDEMPOTENCY_TTL_SECONDS, type DeliveryChannel, ENV } from '../lambda/contract';
 import { EnvReader } from '../lambda/config';
 import type { DeliveryLogger } from '../lambda/domain';
 import { createProvider, type ProviderConfig } from '../lambda/providers';
@@ -64,7 +64,7 @@ export function parseRedriveArgs(argv: string[], env: NodeJS.ProcessEnv): Redriv
   // Flags win over the environment; both go through the function's own reader.
   const settings: Record<string, string | undefined> = {};
   for (const [flag, name] of Object.entries(FLAG_TO_ENV)) settings[name] = (values[flag] as string | undefined) ?? env[name];
-  const channel = settings[ENV.channel] ?? 'whatsapp';
+  const channel = settings[ENV.channel] ?? DEFAULT_CHANNEL;
   if (channel !== 'whatsapp' && channel !== 'messenger') throw new UsageError('--channel must be whatsapp or messenger (the metrics channel parks nothing)');
   const read = new EnvReader(settings);
   const provider = read.provider(channel as DeliveryChannel);

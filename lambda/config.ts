@@ -4,7 +4,7 @@
  * same functions, from its flags.
  */
 import {
-  type Channel, CHANNELS, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+  type Channel, CHANNELS, DEFAULT_CHANNEL, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   DEFAULT_MESSENGER_PAGE_ID, DEFAULT_PSID_ATTRIBUTE, type DeliveryChannel, ENV, graphBaseUrlProblem, MAX_ENDPOINTS, SETTING_RULES,
 } from './contract';
 import { DEFAULT_SETTINGS } from './core';
@@ -87,7 +87,7 @@ export class EnvReader {
 
 export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
   const read = new EnvReader(env);
-  const channel = read.optional(ENV.channel, 'whatsapp', new RegExp(`^(${CHANNELS.join('|')})$`), `one of ${CHANNELS.join(', ')}`) as Channel;
+  const channel = read.optional(ENV.channel, DEFAULT_CHANNEL, new RegExp(`^(${CHANNELS.join('|')})$`), `one of ${CHANNELS.join(', ')}`) as Channel;
   if (channel === 'metrics') {
     if (read.problems.length > 0) throw new ConfigurationError(read.problems);
     return { channel };

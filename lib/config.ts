@@ -7,8 +7,8 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
-  type Channel, channelMessageProblem, CHANNELS, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, DEFAULT_MESSENGER_PAGE_ID,
-  DEFAULT_PSID_ATTRIBUTE, DEFAULT_STACK_NAME_PREFIX, graphBaseUrlProblem, parseMessageData, SETTING_RULES, STACK_NAME_PREFIX_PATTERN,
+  type Channel, channelMessageProblem, CHANNELS, DEFAULT_CHANNEL, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, DEFAULT_MESSENGER_PAGE_ID,
+  DEFAULT_PSID_ATTRIBUTE, DEFAULT_STACK_NAME_PREFIX, graphBaseUrlProblem, MAX_ENDPOINTS, parseMessageData, SETTING_RULES, STACK_NAME_PREFIX_PATTERN,
 } from '../lambda/contract';
 import {
   CAMPAIGN_FREQUENCIES, type CampaignFrequency, ENDPOINT_TYPES, type EndpointType, INVOKE_PERMISSION_SCOPES, type InvokePermissionScope, isEndpointType,
@@ -120,7 +120,7 @@ export function parseConfig(lookup: ContextLookup): AppConfig {
     channel,
     logRetention: readLogRetention(lookup, 'logRetentionDays', RetentionDays.ONE_MONTH),
     delivery: {
-      concurrency: readInteger(lookup, 'deliveryConcurrency', 50, 1, 50),
+      concurrency: readInteger(lookup, 'deliveryConcurrency', MAX_ENDPOINTS, 1, MAX_ENDPOINTS),
       idempotency: readBoolean(lookup, 'idempotency', true),
     },
     alarms: {
@@ -132,7 +132,7 @@ export function parseConfig(lookup: ContextLookup): AppConfig {
 }
 
 function parseChannelConfig(lookup: ContextLookup): ChannelConfig {
-  const kind = readEnum(lookup, 'channel', CHANNELS, 'whatsapp');
+  const kind = readEnum(lookup, 'channel', CHANNELS, DEFAULT_CHANNEL);
   if (kind === 'metrics') return { kind };
   const graph: GraphApiConfig = {
     graphApiVersion: readRule(lookup, 'graphApiVersion', DEFAULT_GRAPH_API_VERSION, SETTING_RULES.graphApiVersion),

@@ -1,7 +1,7 @@
 /** ops status: a campaign's state, its runs, and what the function reported for it. */
 import { GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetCampaignActivitiesCommand, GetCampaignCommand } from '@aws-sdk/client-pinpoint';
-import { STACK_OUTPUT } from '../../lambda/contract';
+import { BATCH_SUMMARY_MESSAGE, STACK_OUTPUT } from '../../lambda/contract';
 import type { OpsClients, OpsCommand } from '../shared/io';
 import { deliveryStack, flags, projectId, stackOutput } from '../shared/stacks';
 import { CommandError, UsageError } from '../shared/usage';
@@ -18,7 +18,7 @@ const QUERY_TIMEOUT_MS = 60_000;
 
 /** The function's per-batch summary lines for one campaign, summed. */
 export function outcomeQuery(campaignId: string): string {
-  return 'filter message = "Batch finished" and campaignId = "' + campaignId + '"\n'
+  return `filter message = "${BATCH_SUMMARY_MESSAGE}" and campaignId = "${campaignId}"\n`
     + '| stats sum(delivered) as delivered, sum(parked) as parked, sum(failed) as failed, sum(skipped) as skipped, '
     + 'sum(alreadyDelivered) as alreadyDelivered, count(*) as batches';
 }

@@ -6,6 +6,8 @@
 /** The channels a deployment can be. */
 export const CHANNELS = ['whatsapp', 'messenger', 'metrics'] as const;
 export type Channel = (typeof CHANNELS)[number];
+/** The channel of a deployment that does not choose one. */
+export const DEFAULT_CHANNEL: Channel = 'whatsapp';
 /** The channels that send messages (the metrics channel only counts endpoints). */
 export type DeliveryChannel = Exclude<Channel, 'metrics'>;
 
@@ -29,6 +31,9 @@ export const METRIC = {
   endpointCount: 'EndpointCount',
   batchDuration: 'BatchDuration',
 } as const;
+
+/** The message of the function's one summary log line per batch; `ops status` queries it. */
+export const BATCH_SUMMARY_MESSAGE = 'Batch finished';
 
 /** Per channel-type group, the metric names of AWS's custom-channel example. */
 export const CHANNEL_TYPE_METRIC = {

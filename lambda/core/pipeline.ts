@@ -3,6 +3,7 @@
  * trigger turns its event into jobs (and results for what it will not send), calls this, and turns
  * the results into its own response.
  */
+import { BATCH_SUMMARY_MESSAGE } from '../contract';
 import type { CampaignIds, DeliveryJob, EndpointResult, EndpointStatus } from '../domain';
 import type { DeliveryDeps } from './deps';
 import { failed, isResult } from './results';
@@ -84,6 +85,6 @@ function finish(results: EndpointResult[], counters: BatchCounters, deps: Delive
   for (const result of results) {
     if (result.status === 'skipped') deps.logger.info('Endpoint skipped', { endpointId: result.endpointId, reason: result.reason });
   }
-  deps.logger.info('Batch finished', { ...summary, ...fields });
+  deps.logger.info(BATCH_SUMMARY_MESSAGE, { ...summary, ...fields });
   return { results, summary };
 }
