@@ -35,6 +35,8 @@ export async function sendJobs(jobs: readonly DeliveryJob[], deps: DeliveryDeps)
 /** One batch's requests: shares the token, its single refresh, and the counters. */
 class BatchSender {
   private refreshing?: Promise<string | undefined>;
+  /** Configuration failures are the batch's, not each endpoint's: logged once per error code. */
+  private readonly configurationLogged = new Set<string>();
   private readonly policy: RetryPolicy;
   private readonly random: () => number;
 
@@ -145,10 +147,13 @@ class BatchSender {
   }
 
   private failedAttempt(job: DeliveryJob, outcome: SendFailure, attempts: number): EndpointResult {
-    const retryable = outcome.disposition === 'retry' || outcome.disposition === 'defer';
+    // A token the provider keeps rejecting is the deployment's problem, like a wrong address.
+    const configurationProblem = outcome.disposition === 'configuration' || outcome.disposition === 'refresh-token';
+    const retryable = configurationProblem || outcome.disposition === 'retry' || outcome.disposition === 'defer';
     return this.report({
       ...failed(job.endpointId, job.channelType, outcome.errorCode, outcome.detail, retryable, attempts, job),
       mayHaveBeenSent: outcome.mayHaveBeenSent ?? false,
+      ...(configurationProblem ? { configurationProblem } : {}),
     });
   }
 
@@ -161,6 +166,16 @@ class BatchSender {
   }
 
   private report(result: EndpointResult): EndpointResult {
+    if (result.configurationProblem) {
+      const code = result.errorCode ?? 'unknown';
+      if (!this.configurationLogged.has(code)) {
+        this.configurationLogged.add(code);
+        this.deps.logger.error('Not sent: the deployment\'s configuration must be fixed; the endpoints are kept for a resend once it is', {
+          errorCode: code, reason: result.reason,
+        });
+      }
+      return result;
+    }
     this.deps.logger.warn('Delivery failed', {
       endpointId: result.endpointId,
       recipient: result.delivery?.maskedRecipient,

@@ -46,6 +46,8 @@ export interface EndpointResult {
   readonly mayHaveBeenSent?: boolean;
   /** Absent when nothing could be built. */
   readonly delivery?: Delivery;
+  /** For a failure: the deployment's configuration is at fault, not the endpoint; resend once it is fixed. */
+  readonly configurationProblem?: boolean;
 }
 
 /** An endpoint that passed every check, with its message built: ready to send. */
@@ -61,9 +63,12 @@ export interface DeliveryJob extends Delivery {
  * - `retry`: transient, and surely not delivered; try again within this invocation.
  * - `defer`: transient, but retrying now would not help or could send twice; report it for a later retry.
  * - `refresh-token`: the provider rejected the token; re-read the secret once, then retry.
+ * - `configuration`: the deployment is misconfigured (the token, the provider's address); nothing was
+ *   sent, and every endpoint fails the same way until someone fixes it. Not retried now; kept for a
+ *   resend after the fix, and reported once per batch.
  * - `permanent`: never retry.
  */
-export type FailureDisposition = 'retry' | 'defer' | 'refresh-token' | 'permanent';
+export type FailureDisposition = 'retry' | 'defer' | 'refresh-token' | 'configuration' | 'permanent';
 
 export type SendOutcome = { readonly ok: true; readonly messageId: string } | SendFailure;
 

@@ -54,9 +54,18 @@ export async function postToGraph(options: GraphPostOptions): Promise<SendOutcom
       headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
       body: JSON.stringify(options.body),
       signal: options.signal,
+      // A redirect would re-post the number and the message to another origin.
+      redirect: 'manual',
     });
   } catch (error) {
     return networkFailure(error, options.signal);
+  }
+  if (response.status >= 300 && response.status < 400) {
+    void response.body?.cancel();
+    return {
+      ok: false, disposition: 'configuration', errorCode: 'redirect', throttled: false, mayHaveBeenSent: false,
+      detail: `the provider's address answered ${response.status} (a redirect), which is refused: check the base URL`,
+    };
   }
 
   let text: string;
@@ -76,11 +85,12 @@ export async function postToGraph(options: GraphPostOptions): Promise<SendOutcom
       ok: false, disposition: 'defer', errorCode: `http_${response.status}`, detail: 'success response without a message id', throttled: false, mayHaveBeenSent: true,
     };
   }
-  return classifyGraphError(response.status, body, retryAfterMs(response.headers.get('retry-after')), options.productErrors);
+  return classifyGraphError(response.status, body, retryAfterMs(response.headers.get('retry-after')), options.productErrors, options.token);
 }
 
+/** `token`, when given, is cut out of any text taken from the answer. */
 export function classifyGraphError(
-  status: number, body: unknown, retryAfter: number | undefined, productErrors: ReadonlyMap<number, GraphErrorRule>,
+  status: number, body: unknown, retryAfter: number | undefined, productErrors: ReadonlyMap<number, GraphErrorRule>, token?: string,
 ): SendFailure {
   const error = graphError(body);
   if (error) {
@@ -91,7 +101,7 @@ export function classifyGraphError(
       ok: false,
       disposition: rule.disposition,
       errorCode: String(error.code),
-      detail: truncate(error.message ?? `HTTP ${status}`),
+      detail: safeText(error.message ?? `HTTP ${status}`, token),
       throttled: rule.throttled ?? false,
       retryAfterMs: retryAfter,
     };
@@ -110,6 +120,13 @@ function ruleForStatus(status: number): GraphErrorRule {
 }
 
 function networkFailure(error: unknown, signal: AbortSignal): SendFailure {
+  if (isRefusedBeforeSending(error)) {
+    // fetch would not even build the request (a URL with credentials, say): nothing left this process.
+    return {
+      ok: false, disposition: 'configuration', errorCode: 'invalid_request', throttled: false, mayHaveBeenSent: false,
+      detail: 'the request could not be made: check the provider base URL',
+    };
+  }
   if (signal.aborted) {
     // The request was sent and not answered in time. The provider may have accepted it, and the
     // Graph API has no idempotency key, so a resend could message the person twice.
@@ -158,8 +175,22 @@ function retryAfterMs(header: string | null): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
-/** Provider messages can quote the recipient; long digit runs are masked before they reach logs or Pinpoint. */
-function truncate(text: string): string {
-  const safe = text.replace(/\+?\d[\d ()-]{6,}\d/g, '[number]');
+/**
+ * fetch wraps every failure of the connection in TypeError('fetch failed', { cause }); a TypeError of
+ * its own, without a cause, means it refused the request before opening any connection.
+ */
+function isRefusedBeforeSending(error: unknown): boolean {
+  // By name: the test runner's realm has a TypeError of its own.
+  const { name, message, cause } = (error ?? {}) as { name?: string; message?: string; cause?: unknown };
+  return name === 'TypeError' && cause === undefined && message !== 'fetch failed';
+}
+
+/**
+ * Text from the provider, made safe to log and to return to the trigger: the token (which an error
+ * can echo) and long digit runs (which can be the recipient) are masked, and the length is bounded.
+ */
+export function safeText(text: string, token?: string): string {
+  const withoutToken = token && token.length >= 8 ? text.split(token).join('[token]') : text;
+  const safe = withoutToken.replace(/\bEA[A-Za-z0-9]{20,}/g, '[token]').replace(/\+?\d[\d ()-]{6,}\d/g, '[number]');
   return safe.length > 200 ? `${safe.slice(0, 197)}...` : safe;
 }

@@ -1,6 +1,6 @@
 /** Fakes for driving the delivery core without a network, AWS or a real clock: one per port. */
 import type {
-  CampaignIds, ChannelProvider, Clock, DeliveryGuard, DeliveryLogger, EndpointDefinition, EndpointResult, GuardedOutcome, JsonObject,
+  CampaignIds, ChannelProvider, Clock, DeliveryGuard, DeliveryLogger, EndpointDefinition, EndpointResult, FailureDisposition, GuardedOutcome, JsonObject,
   OutcomeReporter, ParkedDelivery, ParkingLot, ParkingReport, RecipientResolution, ReportOutcome, SendOutcome, SendRequest, TokenSource,
 } from '../../lambda/domain';
 
@@ -18,7 +18,7 @@ export class FakeClock implements Clock {
 }
 
 export const ok = (messageId = 'mid'): SendOutcome => ({ ok: true, messageId });
-export const failure = (disposition: 'retry' | 'defer' | 'refresh-token' | 'permanent', errorCode: string, throttled = false, retryAfterMs?: number): SendOutcome =>
+export const failure = (disposition: FailureDisposition, errorCode: string, throttled = false, retryAfterMs?: number): SendOutcome =>
   ({ ok: false, disposition, errorCode, detail: `scripted ${errorCode}`, throttled, retryAfterMs });
 
 /** A provider whose answers are scripted per recipient; each request takes `latencyMs` on the clock. */

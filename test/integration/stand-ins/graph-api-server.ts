@@ -15,7 +15,9 @@ export type ScriptedAnswer =
    */
   | { readonly kind: 'hang' }
   /** Closes the connection without an answer. */
-  | { readonly kind: 'reset' };
+  | { readonly kind: 'reset' }
+  /** Answers with a redirect to `location`. */
+  | { readonly kind: 'redirect'; readonly status: number; readonly location: string };
 
 export const accept: ScriptedAnswer = { kind: 'accept' };
 export const graphError = (status: number, code?: number, retryAfterSeconds?: number): ScriptedAnswer => ({ kind: 'error', status, code, retryAfterSeconds });
@@ -154,6 +156,9 @@ export class GraphApiServer {
         return;
       case 'status':
         res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+        return;
+      case 'redirect':
+        res.writeHead(answer.status, { location: answer.location }).end();
         return;
       case 'error': {
         const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' };

@@ -112,14 +112,22 @@ describe('deliverBatch', () => {
     expect(provider.sent.filter((r) => r.token === 'new-token')).toHaveLength(5);
   });
 
-  test('when the re-read secret holds the same rejected token, the endpoints fail with 190 and a clear log line', async () => {
+  test('when the re-read secret holds the same rejected token, the endpoints fail with 190 as a configuration problem: retryable, and logged once for the batch', async () => {
+    // GIVEN a secret that still holds the placeholder, which the provider rejects for every endpoint
     const tokens = new StaticTokens('placeholder');
     const { provider, logger, deps } = setup({ tokens });
-    provider.script(address(0), failure('refresh-token', '190'), ok());
-    const outcome = await deliverBatch(pinpointEvent(1), deps());
-    expect(provider.sent).toHaveLength(1);
-    expect(outcome.results[0]).toMatchObject({ status: 'failed', errorCode: '190', retryable: false });
-    expect(logger.lines.some((l) => l.level === 'error' && l.message.includes('put a valid token into the secret'))).toBe(true);
+    for (let i = 0; i < 5; i += 1) provider.script(address(i), failure('refresh-token', '190'), ok());
+    // WHEN delivered
+    const outcome = await deliverBatch(pinpointEvent(5), deps());
+    // THEN nothing was sent twice, every endpoint can be resent once the token is fixed
+    expect(provider.sent).toHaveLength(5);
+    for (const result of outcome.results) {
+      expect(result).toMatchObject({ status: 'failed', errorCode: '190', retryable: true, mayHaveBeenSent: false, configurationProblem: true });
+    }
+    // and the cause is logged once, not once per endpoint
+    expect(logger.lines.filter((l) => l.level === 'error' && l.message.includes('put a valid token into the secret'))).toHaveLength(1);
+    expect(logger.lines.filter((l) => l.level === 'error' && l.message.includes('configuration must be fixed'))).toHaveLength(1);
+    expect(logger.lines.filter((l) => l.message === 'Delivery failed')).toHaveLength(0);
   });
 
   test('skips endpoints that must not be messaged, with the reason', async () => {

@@ -155,3 +155,14 @@ describe('pipeline: the duplicate guard', () => {
     expect(results[0].messageId).toBe('late');
   });
 });
+
+describe('pipeline: configuration problems', () => {
+  test('an endpoint failed by the configuration (a token the provider keeps rejecting) is parked for a resend, not as permanent', async () => {
+    const { provider, parking, deps } = setup();
+    provider.script(job(1).recipient, failure('configuration', 'redirect'));
+    const { results } = await deliver(IDS, [job(1)], deps());
+    expect(results[0]).toMatchObject({ status: 'parked', retryable: true, configurationProblem: true, attempts: 1 });
+    expect(parking.parked[0]).toMatchObject({ permanent: false, uncertain: false, lastError: { code: 'redirect' } });
+    expect(provider.sent).toHaveLength(1);
+  });
+});

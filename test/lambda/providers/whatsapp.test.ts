@@ -1,4 +1,4 @@
-import { classifyGraphError } from '../../../lambda/providers/graph';
+import { classifyGraphError, safeText } from '../../../lambda/providers/graph';
 import { maskRecipient } from '../../../lambda/domain';
 import { normalisePhoneNumber, WHATSAPP_ERRORS, WhatsAppProvider } from '../../../lambda/providers/whatsapp';
 
@@ -82,5 +82,21 @@ describe('WhatsApp message check', () => {
     const result = provider.checkMessage(message);
     if (problem === undefined) expect(result).toBeUndefined();
     else expect(result).toContain(problem);
+  });
+});
+
+describe('text taken from the provider', () => {
+  test('an error that echoes the token has it cut out; digit runs are masked; the length is bounded', () => {
+    const token = 'test-token-echoed-back-1234567890';
+    const body = { error: { code: 100, message: `Invalid parameter for token ${token} and +1 555 010 0007 ${'x'.repeat(400)}` } };
+    const outcome = classifyGraphError(400, body, undefined, WHATSAPP_ERRORS, token);
+    expect(outcome.detail).not.toContain(token);
+    expect(outcome.detail).toContain('[token]');
+    expect(outcome.detail).toContain('[number]');
+    expect(outcome.detail.length).toBeLessThanOrEqual(200);
+  });
+
+  test('a Meta-shaped access token is masked even when it is not the one the function used', () => {
+    expect(safeText('token EAAGm0PX4ZCpsBAabcdefghijklmnopqrstu is invalid')).toBe('token [token] is invalid');
   });
 });
