@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { addComplianceChecks, addCustomChannelStacks } from '../lib/app';
-import { ConfigError, parseConfig } from '../lib/config';
+import { checkContextKeys, ConfigError, parseConfig } from '../lib/config';
 
 const app = new App();
 try {
+  checkContextKeys(Object.keys(app.node.getAllContext()));
   const config = parseConfig((key) => app.node.tryGetContext(key));
   addCustomChannelStacks(app, config);
   if (config.complianceChecks) addComplianceChecks(app);

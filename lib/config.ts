@@ -7,6 +7,10 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
+  ConfigError, type ContextLookup, isUnset, parseJsonOr, readBoolean, readEnum, readHttpsUrl, readInteger, readLogRetention, readOptionalString,
+  readRule, readString, readTime,
+} from './config-readers';
+import {
   type Channel, channelMessageProblem, CHANNELS, DEFAULT_CHANNEL, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, DEFAULT_MESSENGER_PAGE_ID,
   DEFAULT_PSID_ATTRIBUTE, DEFAULT_STACK_NAME_PREFIX, graphBaseUrlProblem, MAX_ENDPOINTS, parseMessageData, SETTING_RULES, STACK_NAME_PREFIX_PATTERN,
 } from '../lambda/contract';
@@ -16,6 +20,7 @@ import {
 
 export { CAMPAIGN_FREQUENCIES, ENDPOINT_TYPES, INVOKE_PERMISSION_SCOPES, isEndpointType };
 export type { CampaignFrequency, EndpointType, InvokePermissionScope };
+export { ConfigError, type ContextLookup };
 
 export interface TokenSecretConfig {
   /** Complete ARN of an existing secret; undefined to create one. */
@@ -86,28 +91,19 @@ export interface AppConfig {
   readonly pinpoint?: PinpointConfig;
 }
 
-/** A configuration value is missing or malformed. The message names the context key. */
-export class ConfigError extends Error {
-  constructor(readonly key: string, expected: string, actual: unknown) {
-    super(`Invalid context value for "${key}": expected ${expected}, got ${describe(actual)}. `
-      + `Set it in cdk.json or with -c ${key}=...`);
-    this.name = 'ConfigError';
-  }
-}
-
-export type ContextLookup = (key: string) => unknown;
-
 const SECRET_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 const KMS_KEY_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
 const PINPOINT_PROJECT_ID = /^[0-9a-f]{32}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const ISO_8601_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-const IMMEDIATE_OR_ISO_8601_TIME = new RegExp(`^IMMEDIATE$|${ISO_8601_TIME.source}`);
 
-export function parseConfig(lookup: ContextLookup): AppConfig {
+/**
+ * The app's configuration from the context `lookup` reads. `now` is the time start and end times
+ * must be after.
+ */
+export function parseConfig(lookup: ContextLookup, now = Date.now()): AppConfig {
   const pinpointEnabled = readBoolean(lookup, 'pinpointEnabled', true);
   const channel = parseChannelConfig(lookup);
-  return {
+  const config: AppConfig = {
     stackNamePrefix: readString(lookup, 'stackNamePrefix', DEFAULT_STACK_NAME_PREFIX, STACK_NAME_PREFIX_PATTERN,
       'a CloudFormation stack name prefix (a letter, then letters, digits or hyphens)'),
     complianceChecks: readBoolean(lookup, 'complianceChecks', false),
@@ -127,8 +123,59 @@ export function parseConfig(lookup: ContextLookup): AppConfig {
       email: readOptionalString(lookup, 'alarmEmail', EMAIL, 'an email address such as ops@example.com'),
       failedDeliveriesThreshold: readInteger(lookup, 'failedDeliveriesAlarmThreshold', 5, 1, 100000),
     },
-    pinpoint: pinpointEnabled ? parsePinpointConfig(lookup, channel.kind) : undefined,
+    pinpoint: pinpointEnabled ? parsePinpointConfig(lookup, channel.kind, now) : undefined,
   };
+  checkCanSend(config);
+  return config;
+}
+
+/**
+ * A campaign that is not paused will invoke the function: it must be able to send. Settings given
+ * with -c last one deploy only, so this is what catches a redeploy that forgot one.
+ */
+function checkCanSend(config: AppConfig): void {
+  if (config.pinpoint && !config.pinpoint.paused && config.channel.kind === 'whatsapp' && !config.channel.phoneNumberId) {
+    throw new ConfigError('whatsappPhoneNumberId', 'the WhatsApp phone number id, because campaignPaused is false and the function '
+      + 'could not send without it (keep it in cdk.json so that every deploy has it)', undefined);
+  }
+}
+
+/** The context keys this app reads; any other key without a namespace is most likely a typo. */
+export const CONTEXT_KEYS = [
+  'stackNamePrefix', 'complianceChecks', 'pinpointEnabled', 'pinpointProjectId', 'tokenSecretArn', 'tokenSecretKmsKeyArn', 'channel',
+  'whatsappPhoneNumberId', 'messengerPageId', 'messengerPsidAttribute', 'graphApiVersion', 'graphApiBaseUrl', 'logRetentionDays',
+  'deliveryConcurrency', 'idempotency', 'alarmEmail', 'failedDeliveriesAlarmThreshold', 'endpointTypes', 'campaignMessage',
+  'campaignPaused', 'campaignStartTime', 'campaignFrequency', 'campaignEndTime', 'invokePermissionScope',
+] as const;
+
+/**
+ * Refuses a context key that is not one of ours, naming the closest known one: `-c chanel=messenger`
+ * would otherwise deploy WhatsApp. Keys with a namespace (`@aws-cdk/...`, `aws:cdk:...`, lookups
+ * such as `availability-zones:...`) belong to CDK and are left alone.
+ */
+export function checkContextKeys(keys: readonly string[]): void {
+  const known: readonly string[] = CONTEXT_KEYS;
+  for (const key of keys) {
+    if (/[@:/]/.test(key) || known.includes(key)) continue;
+    const closest = [...known].sort((x, y) => editDistance(key, x) - editDistance(key, y))[0];
+    const error = new ConfigError(key, '', key);
+    error.message = `Unknown context key "${key}": did you mean "${closest}"? This app reads only the keys in cdk.json's context.`;
+    throw error;
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j += 1) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[y.length];
 }
 
 function parseChannelConfig(lookup: ContextLookup): ChannelConfig {
@@ -154,18 +201,11 @@ function parseChannelConfig(lookup: ContextLookup): ChannelConfig {
   };
 }
 
-function parsePinpointConfig(lookup: ContextLookup, channel: Channel): PinpointConfig {
+function parsePinpointConfig(lookup: ContextLookup, channel: Channel, now: number): PinpointConfig {
   const frequency = readEnum(lookup, 'campaignFrequency', CAMPAIGN_FREQUENCIES, 'ONCE');
-  const startTime = readString(lookup, 'campaignStartTime', 'IMMEDIATE', IMMEDIATE_OR_ISO_8601_TIME,
-    'IMMEDIATE or an ISO 8601 time with a zone, such as 2027-01-31T09:00:00Z');
-  if (startTime !== 'IMMEDIATE' && Number.isNaN(Date.parse(startTime))) {
-    throw new ConfigError('campaignStartTime', 'a valid ISO 8601 time', startTime);
-  }
-  const endTime = readOptionalString(lookup, 'campaignEndTime', ISO_8601_TIME,
-    'an ISO 8601 time with a zone, such as 2027-02-28T09:00:00Z');
-  if (endTime !== undefined && Number.isNaN(Date.parse(endTime))) {
-    throw new ConfigError('campaignEndTime', 'a valid ISO 8601 time with a zone', endTime);
-  }
+  // Pinpoint cannot schedule a campaign in the past, so synth says so instead of the deploy.
+  const startTime = readTime(lookup, 'campaignStartTime', { immediate: true, notBefore: now }) ?? 'IMMEDIATE';
+  const endTime = readTime(lookup, 'campaignEndTime', { notBefore: now });
   if (frequency !== 'ONCE' && endTime === undefined) {
     throw new ConfigError('campaignEndTime', `an end time, because campaignFrequency is ${frequency}`, undefined);
   }
@@ -184,51 +224,6 @@ function parsePinpointConfig(lookup: ContextLookup, channel: Channel): PinpointC
     schedule: { startTime, frequency, endTime },
     invokePermissionScope: readEnum(lookup, 'invokePermissionScope', INVOKE_PERMISSION_SCOPES, 'project'),
   };
-}
-
-/** Values given with `-c key=value` arrive as strings; values from cdk.json keep their JSON type. */
-function isUnset(value: unknown): boolean {
-  return value === undefined || value === null || value === '';
-}
-
-function readOptionalString(lookup: ContextLookup, key: string, pattern: RegExp, expected: string): string | undefined {
-  const value = lookup(key);
-  if (isUnset(value)) return undefined;
-  if (typeof value !== 'string' || !pattern.test(value)) throw new ConfigError(key, expected, value);
-  return value;
-}
-
-function readString(lookup: ContextLookup, key: string, fallback: string, pattern: RegExp, expected: string): string {
-  return readOptionalString(lookup, key, pattern, expected) ?? fallback;
-}
-
-function readRule(lookup: ContextLookup, key: string, fallback: string, rule: { pattern: RegExp; expected: string }): string {
-  return readString(lookup, key, fallback, rule.pattern, rule.expected);
-}
-
-function readHttpsUrl(lookup: ContextLookup, key: string, fallback: string): string {
-  const value = lookup(key);
-  if (isUnset(value)) return fallback;
-  const expected = 'an https:// URL without a path, query or trailing slash';
-  if (typeof value !== 'string' || graphBaseUrlProblem(value)) throw new ConfigError(key, expected, value);
-  return value;
-}
-
-function readBoolean(lookup: ContextLookup, key: string, fallback: boolean): boolean {
-  const value = lookup(key);
-  if (isUnset(value)) return fallback;
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  throw new ConfigError(key, 'true or false', value);
-}
-
-function readEnum<T extends string>(lookup: ContextLookup, key: string, allowed: readonly T[], fallback: T): T {
-  const value = lookup(key);
-  if (isUnset(value)) return fallback;
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError(key, `one of ${allowed.join(', ')}`, value);
-  }
-  return value as T;
 }
 
 function readEndpointTypes(lookup: ContextLookup, key: string): EndpointType[] {
@@ -262,37 +257,3 @@ function readMessageData(lookup: ContextLookup, key: string, channel: Channel): 
   return JSON.stringify(data.message);
 }
 
-function readInteger(lookup: ContextLookup, key: string, fallback: number, min: number, max: number): number {
-  const value = lookup(key);
-  if (isUnset(value)) return fallback;
-  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-    throw new ConfigError(key, `a whole number from ${min} to ${max}`, value);
-  }
-  return number;
-}
-
-function readLogRetention(lookup: ContextLookup, key: string, fallback: RetentionDays): RetentionDays {
-  const value = lookup(key);
-  if (isUnset(value)) return fallback;
-  const days = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v !== RetentionDays.INFINITE);
-  if (typeof days !== 'number' || !allowed.includes(days)) {
-    throw new ConfigError(key, `a CloudWatch Logs retention in days, one of ${allowed.join(', ')}`, value);
-  }
-  return days as RetentionDays;
-}
-
-function parseJsonOr(text: string, onError: () => never): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return onError();
-  }
-}
-
-function describe(value: unknown): string {
-  if (value === undefined || value === '') return 'nothing';
-  const text = typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}

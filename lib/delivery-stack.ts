@@ -1,4 +1,7 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Arn, ArnFormat, Aws, CfnOutput, CfnRule, Duration, Fn, RemovalPolicy, Stack, StackProps, Token, Validations,
+} from 'aws-cdk-lib';
+import { ConfigError } from './config-readers';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -82,8 +85,10 @@ export class DeliveryStack extends Stack {
       ? kms.Key.fromKeyArn(this, 'TokenEncryptionKey', props.tokenSecret.kmsKeyArn)
       : undefined;
     if (delivers) {
-      this.tokenSecret = props.tokenSecret?.existingSecretArn
-        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ProviderToken', props.tokenSecret.existingSecretArn)
+      const existingArn = props.tokenSecret?.existingSecretArn;
+      if (existingArn) this.requireSameRegion(existingArn);
+      this.tokenSecret = existingArn
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ProviderToken', existingArn)
         : this.createTokenSecret(encryptionKey);
       this.parkingQueue = this.createParkingQueue();
       if (props.delivery?.idempotency ?? true) this.idempotencyTable = this.createIdempotencyTable();
@@ -129,6 +134,24 @@ export class DeliveryStack extends Stack {
         description: 'Failed deliveries wait here: npm run redrive -- --queue-url <this URL>',
       });
     }
+  }
+
+  /**
+   * The function reads the secret through its own Region's Secrets Manager endpoint, so a secret of
+   * another Region could never be read. Checked at synth when the stack's Region is known, and by a
+   * template rule before anything is created when it is not.
+   */
+  private requireSameRegion(secretArn: string): void {
+    const secretRegion = Arn.split(secretArn, ArnFormat.COLON_RESOURCE_NAME).region;
+    if (!Token.isUnresolved(this.region) && secretRegion !== this.region) {
+      throw new ConfigError('tokenSecretArn', `a secret in the stack's Region ${this.region}`, secretArn);
+    }
+    new CfnRule(this, 'TokenSecretInStackRegion', {
+      assertions: [{
+        assert: Fn.conditionEquals(secretRegion, Aws.REGION),
+        assertDescription: `tokenSecretArn is in ${secretRegion}; the function can only read a secret in the stack's own Region`,
+      }],
+    });
   }
 
   /**

@@ -10,6 +10,9 @@ export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
   fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'),
 ).context;
 
+/** The time the tests' configurations are parsed at, so that their campaign times never fall into the past. */
+export const CONFIG_NOW = Date.parse('2026-11-01T00:00:00Z');
+
 /** A lookup over cdk.json's context with `overrides` applied, as `-c key=value` would. */
 export function contextLookup(overrides: Record<string, unknown> = {}): (key: string) => unknown {
   const context = { ...CDK_JSON_CONTEXT, ...overrides };
@@ -24,7 +27,7 @@ export interface SynthesizedApp extends CustomChannelStacks {
 export function buildApp(overrides: Record<string, unknown> = {}): SynthesizedApp {
   const context = { ...CDK_JSON_CONTEXT, ...overrides };
   const app = new App({ context });
-  return { app, ...addCustomChannelStacks(app, parseConfig((key) => app.node.tryGetContext(key))) };
+  return { app, ...addCustomChannelStacks(app, parseConfig((key) => app.node.tryGetContext(key), CONFIG_NOW)) };
 }
 
 /**

@@ -18,6 +18,9 @@ export const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 /** The placeholders a Pinpoint endpoint can fill. */
 const SUPPORTED_PLACEHOLDER = /^(Address|User\.UserId|Attributes\.[^.\s]+|User\.UserAttributes\.[^.\s]+)$/;
 
+/** Far beyond any message Meta accepts; deeper Data is refused before anything walks it. */
+export const MAX_DATA_DEPTH = 32;
+
 export type DataParseResult = { readonly ok: true; readonly message: JsonObject } | { readonly ok: false; readonly problem: string };
 
 /** The campaign's Data parsed, or why it cannot be a message at all. Problems name it `Data`. */
@@ -32,6 +35,7 @@ export function parseMessageData(data: unknown): DataParseResult {
     return { ok: false, problem: 'Data is not valid JSON' };
   }
   if (!isObject(message)) return { ok: false, problem: 'Data is not a JSON object' };
+  if (depthOf(message, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) return { ok: false, problem: `Data is nested more than ${MAX_DATA_DEPTH} levels deep` };
   const forbiddenPath = findForbiddenKey(message, 'Data');
   if (forbiddenPath) return { ok: false, problem: `${forbiddenPath} is a forbidden key` };
   return { ok: true, message };
@@ -84,6 +88,20 @@ export function checkMessengerMessage(message: JsonObject): string | undefined {
   if (type === 'MESSAGE_TAG' && typeof message.tag !== 'string') return 'has messaging_type MESSAGE_TAG but no "tag"';
   if (Object.hasOwn(message, 'recipient')) return 'sets recipient, which the function sets per endpoint';
   return undefined;
+}
+
+/** How deeply `value` nests, counted without recursion and no further than `limit + 1`. */
+function depthOf(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function findForbiddenKey(value: unknown, path: string): string | undefined {

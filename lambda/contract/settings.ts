@@ -20,16 +20,23 @@ export const SETTING_RULES = {
   idempotencyTableName: { pattern: /^[\w.-]{3,255}$/, expected: 'a DynamoDB table name' },
 } as const satisfies Record<string, SettingRule>;
 
-/** Why `value` is not a Graph API base URL (https, no path, query or trailing slash), or undefined. */
-export function graphBaseUrlProblem(value: string, allowHttp = false): string | undefined {
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Why `value` is not a Graph API base URL, or undefined: https, no user name or password (they would
+ * land in the template and the logs), no path, query or trailing slash. `allowLoopbackHttp` lets
+ * local stand-ins on this machine use http; no other http address is ever sent the token.
+ */
+export function graphBaseUrlProblem(value: string, allowLoopbackHttp = false): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     return 'is not a URL';
   }
-  const schemes = allowHttp ? ['https:', 'http:'] : ['https:'];
-  if (!schemes.includes(url.protocol)) return `must use ${allowHttp ? 'http(s)' : 'https'}`;
+  const loopbackHttp = allowLoopbackHttp && url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+  if (url.protocol !== 'https:' && !loopbackHttp) return 'must use https';
+  if (url.username || url.password) return 'must not hold a user name or password';
   if (url.pathname !== '/' || url.search || url.hash || value.endsWith('/')) return 'must have no path, query or trailing slash';
   return undefined;
 }

@@ -229,6 +229,13 @@ describe('redrive command line', () => {
     expect(() => parseRedriveArgs(['--queue-url', 'https://sqs/q', ...secret, '--channel', 'messenger', '--page-id', 'page'], {})).toThrow('--page-id');
   });
 
+  test('the token is sent only to an https URL (or a stand-in on this machine): --graph-api-base-url is checked like the function\'s', () => {
+    const base = ['--queue-url', 'https://sqs/q', '--token-secret-arn', 'arn:aws:secretsmanager:eu-west-1:1:secret:t', '--phone-number-id', '109876543210987'];
+    expect(() => parseRedriveArgs([...base, '--graph-api-base-url', 'http://attacker.example'], {})).toThrow('--graph-api-base-url (or GRAPH_API_BASE_URL must use https)');
+    expect(() => parseRedriveArgs([...base, '--graph-api-base-url', 'https://u:p@proxy.example'], {})).toThrow('must not hold a user name or password');
+    expect(parseRedriveArgs([...base, '--graph-api-base-url', 'http://127.0.0.1:9'], {}).provider).toMatchObject({ baseUrl: 'http://127.0.0.1:9' });
+  });
+
   test('an unknown flag is refused', () => {
     expect(() => parseRedriveArgs(['--queue-url', 'https://sqs/q', '--everything'], {})).toThrow(/Unknown option/);
   });

@@ -1,9 +1,9 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ConfigError, parseConfig } from '../../lib/config';
-import { contextLookup } from '../helpers';
+import { checkContextKeys, ConfigError, CONTEXT_KEYS, parseConfig } from '../../lib/config';
+import { CDK_JSON_CONTEXT, CONFIG_NOW, contextLookup } from '../helpers';
 
 function configWith(overrides: Record<string, unknown>) {
-  return parseConfig(contextLookup(overrides));
+  return parseConfig(contextLookup(overrides), CONFIG_NOW);
 }
 
 function errorFor(overrides: Record<string, unknown>): ConfigError {
@@ -42,7 +42,7 @@ describe('parseConfig', () => {
 
   test('-c values arrive as strings and are converted', () => {
     const config = configWith({
-      pinpointEnabled: 'true', campaignPaused: 'false', logRetentionDays: '7', endpointTypes: '["CUSTOM","SMS"]',
+      pinpointEnabled: 'true', campaignPaused: 'false', whatsappPhoneNumberId: '109876543210987', logRetentionDays: '7', endpointTypes: '["CUSTOM","SMS"]',
       campaignMessage: '{"type":"text","text":{"body":"Hi {{User.UserAttributes.FirstName}}"}}',
     });
     expect(config.pinpoint?.paused).toBe(false);
@@ -112,6 +112,15 @@ describe('parseConfig', () => {
     [{ campaignStartTime: '2027-01-04T09:00:00Z', campaignEndTime: '2027-01-03T09:00:00Z' }, 'campaignEndTime', 'after campaignStartTime'],
     [{ invokePermissionScope: 'account' }, 'invokePermissionScope', 'project, campaign'],
     [{ stackNamePrefix: '1-bad_name' }, 'stackNamePrefix', 'stack name prefix'],
+    [{ campaignStartTime: '2027-02-30T09:00:00Z' }, 'campaignStartTime', 'on a day and at a time that exist'],
+    [{ campaignStartTime: '2027-01-04T24:30:00Z' }, 'campaignStartTime', 'on a day and at a time that exist'],
+    [{ campaignStartTime: '2020-01-01T09:00:00Z' }, 'campaignStartTime', 'in the future (it is 2026-11-01T00:00:00.000Z now)'],
+    [{ campaignEndTime: '2026-10-01T09:00:00Z' }, 'campaignEndTime', 'in the future'],
+    [{ graphApiBaseUrl: 'https://user:pw@proxy.example.com' }, 'graphApiBaseUrl', 'user name or password'],
+    [{ campaignMessage: { type: 'text', text: { __proto__: null, constructor: { a: 1 } } } }, 'campaignMessage', 'Data.text.constructor is a forbidden key'],
+    [{ campaignMessage: '{"type":"text","text":{"__proto__":{"polluted":true}}}' }, 'campaignMessage', 'Data.text.__proto__ is a forbidden key'],
+    [{ campaignMessage: `{"type":"text","text":${'['.repeat(2500)}${']'.repeat(2500)}}` }, 'campaignMessage', 'nested more than 32 levels deep'],
+    [{ campaignPaused: false }, 'whatsappPhoneNumberId', 'because campaignPaused is false'],
   ])('rejects %j naming %s and the expected form', (overrides, key, expected) => {
     // GIVEN a malformed value; WHEN parsed
     const error = errorFor(overrides);
@@ -120,6 +129,27 @@ describe('parseConfig', () => {
     expect(error.message).toContain(`"${key}"`);
     expect(error.message).toContain(expected);
     expect(error.message).toContain(`-c ${key}=`);
+  });
+
+  test('a URL\'s password is not repeated in the error', () => {
+    expect(errorFor({ graphApiBaseUrl: 'https://user:s3cret@proxy.example.com' }).message).not.toContain('s3cret');
+  });
+
+  test('a paused campaign, or no campaign, may go without a phone number id; a resumed one with it is fine', () => {
+    expect(configWith({ campaignPaused: true }).channel).toMatchObject({ kind: 'whatsapp', phoneNumberId: undefined });
+    expect(configWith({ pinpointEnabled: false, campaignPaused: false }).pinpoint).toBeUndefined();
+    expect(configWith({ campaignPaused: false, whatsappPhoneNumberId: '109876543210987' }).pinpoint?.paused).toBe(false);
+  });
+
+  test.each([['chanel', 'channel'], ['whatsappPhoneNumber', 'whatsappPhoneNumberId'], ['CampaignPaused', 'campaignPaused']])(
+    'an unknown context key %s is refused, naming %s', (key, closest) => {
+      expect(() => checkContextKeys(['channel', key])).toThrow(`Unknown context key "${key}": did you mean "${closest}"?`);
+    });
+
+  test('CDK\'s own keys and every key in cdk.json pass the key check', () => {
+    expect(() => checkContextKeys([...Object.keys(CDK_JSON_CONTEXT), '@aws-cdk/core:newStyleStackSynthesis', 'aws:cdk:enable-path-metadata',
+      'availability-zones:account=111122223333:region=eu-west-1'])).not.toThrow();
+    expect(Object.keys(CDK_JSON_CONTEXT).filter((key) => !/[@:/]/.test(key)).sort()).toEqual([...CONTEXT_KEYS].sort());
   });
 
   test('a long rejected value is shortened in the message', () => {

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/delivery-stack';
+import { App } from 'aws-cdk-lib';
+import { DeliveryStack, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/delivery-stack';
 import { buildApp, normalisedTemplate } from '../helpers';
 import { synthesizedBundleDir } from '../integration/stand-ins/bundled-function';
 
@@ -277,5 +278,29 @@ describe('the bundled function', () => {
   test('leaves the AWS SDK to the runtime', () => {
     expect(code).toContain('require("@aws-sdk/client-secrets-manager")');
     expect(code).not.toMatch(/class SecretsManagerClient|smithy-client/);
+  });
+});
+
+describe('DeliveryStack with a token secret of another Region', () => {
+  test('refused at synth when the stack\'s Region is known', () => {
+    const app = new App();
+    expect(() => new DeliveryStack(app, 'Delivery', {
+      env: { account: '111122223333', region: 'us-east-1' }, channel: { kind: 'whatsapp', graphApiVersion: 'v25.0', graphApiBaseUrl: 'https://graph.facebook.com' },
+      tokenSecret: { existingSecretArn: SECRET_ARN },
+    })).toThrow('Invalid context value for "tokenSecretArn": expected a secret in the stack\'s Region us-east-1');
+  });
+
+  test('guarded by a template rule when the Region is only known at deploy time', () => {
+    const { delivery } = buildApp({ tokenSecretArn: SECRET_ARN });
+    const rules = Template.fromStack(delivery).toJSON().Rules;
+    expect(rules).toMatchObject({
+      TokenSecretInStackRegion: {
+        Assertions: [{ Assert: { 'Fn::Equals': ['eu-west-1', { Ref: 'AWS::Region' }] }, AssertDescription: expect.stringContaining('tokenSecretArn is in eu-west-1') }],
+      },
+    });
+  });
+
+  test('no rule when the stack creates its own secret', () => {
+    expect(Object.keys(Template.fromStack(buildApp().delivery).toJSON().Rules)).toEqual(['CheckBootstrapVersion']);
   });
 });
