@@ -25,6 +25,10 @@ export const setToken: OpsCommand = async (argv, env, io, clients) => {
   if (io.stdinIsTty) io.err('Paste the token, then press Enter and Ctrl-D:');
   const token = (await io.readStdin()).trim();
   if (token === '') throw new UsageError('no token on standard input: pipe it in, for example printf \'%s\' "$TOKEN" | npm run ops -- set-token');
+  if (/^["'{[]/.test(token)) {
+    throw new UsageError('standard input holds JSON or a quoted string; pipe in the bare token, which is stored as {"accessToken": "..."} '
+      + '(from a JSON file: jq -r .accessToken token.json | npm run ops -- set-token)');
+  }
   if (/\s/.test(token)) throw new UsageError('the token on standard input contains white space; a Meta access token is one word');
 
   const aws = clients();

@@ -100,6 +100,8 @@ describe('ops set-token', () => {
     ['a token with a space', [], 'two words', 2, 'contains white space'],
     ['a malformed --secret-arn', ['--secret-arn', 'my-secret'], TOKEN, 2, '--secret-arn must be the ARN'],
     ['an unknown flag', ['--token', TOKEN], '', 2, "Unknown option '--token'"],
+    ['a JSON token file', [], '{"accessToken":"test-token-in-json"}', 2, 'standard input holds JSON or a quoted string; pipe in the bare token'],
+    ['a quoted token', [], '"test-token-quoted"', 2, 'standard input holds JSON or a quoted string'],
   ])('refuses %s with a clear message and no request', async (_name, flags, stdin, code, message) => {
     const result = await ops(['set-token', ...flags], stdin);
     expect(result.code).toBe(code);

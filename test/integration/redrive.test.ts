@@ -194,6 +194,37 @@ describe('redrive', () => {
     expect(lines.join('\n')).not.toContain(phoneNumber(0));
   });
 
+  test('a dry run over a message it cannot fully read does not crash, and gives every message back at once', async () => {
+    // GIVEN a parked delivery written without lastError, one from another version, and one that is not JSON
+    const { lastError: _omitted, ...withoutLastError } = parked(0);
+    queue.messages.push(
+      { messageId: 'no-last-error', body: JSON.stringify(withoutLastError), attributes: {}, invisibleUntil: 0, receiveCount: 0 },
+      { messageId: 'version-9', body: JSON.stringify({ ...parked(1), version: 9 }), attributes: {}, invisibleUntil: 0, receiveCount: 0 },
+      { messageId: 'not-json', body: '{"version":', attributes: {}, invisibleUntil: 0, receiveCount: 0 },
+    );
+    // WHEN the dry run reads them
+    const { summary, lines } = await redrive({ dryRun: true });
+    // THEN it reports each, and none stays hidden from other readers
+    expect(summary).toMatchObject({ received: 3, dryRun: 1, unreadable: 2 });
+    expect(lines).toContain(`would resend ${endpointId(0)} (***0000), last error unknown`);
+    expect(queue.messages.every((m) => m.invisibleUntil <= Date.now())).toBe(true);
+  });
+
+  test('a run that fails half-way gives back what it had received instead of hiding it for two minutes', async () => {
+    await park([parked(0), parked(1)]);
+    const tokens = { get: async () => { throw Object.assign(new Error('no access'), { name: 'AccessDeniedException' }); }, refresh: async () => '' };
+    await expect(runRedrive({ queueUrl: queue.queueUrl, dryRun: false, max: 10, includePermanent: false, includeUncertain: false }, {
+      sqs, provider: new WhatsAppProvider({ baseUrl: graph.baseUrl, apiVersion: 'v25.0', phoneNumberId: '109876543210987' }),
+      tokens, print: () => undefined, logger: new RecordingLogger(),
+    })).rejects.toThrow('no access');
+    expect(queue.messages).toHaveLength(2);
+    expect(queue.messages.every((m) => m.invisibleUntil <= Date.now())).toBe(true);
+  });
+
+  test('--channel metrics is refused for what it is: the metrics channel parks nothing', () => {
+    expect(() => parseRedriveArgs(['--queue-url', 'https://sqs/q', '--channel', 'metrics'], {})).toThrow('the metrics channel parks nothing');
+  });
+
   test('--max stops after that many messages', async () => {
     await park([0, 1, 2, 3, 4].map((i) => parked(i)));
     const { summary } = await redrive({ max: 2 });
