@@ -15,20 +15,18 @@ export class PinpointOutcomeReporter implements OutcomeReporter {
   async report(ids: CampaignIds, results: readonly EndpointResult[], timestamp: Date, signal: AbortSignal): Promise<ReportOutcome> {
     if (results.length === 0) return { reported: 0, failed: 0 };
     if (!ids.applicationId) return { reported: 0, failed: results.length, error: 'the event has no ApplicationId' };
-    const batch: Record<string, EventsBatch> = {};
-    for (const result of results) {
-      batch[result.endpointId] = {
-        // An empty endpoint records the event against the existing endpoint without changing it.
-        Endpoint: {},
-        Events: {
-          outcome: {
-            EventType: `${EVENT_TYPE_PREFIX}${result.status}`,
-            Timestamp: timestamp.toISOString(),
-            Attributes: eventAttributes(ids, result, this.channel),
-          },
+    // Endpoint ids come from outside: entries are defined, never assigned, so "__proto__" is only a key.
+    const batch: Record<string, EventsBatch> = Object.fromEntries(results.map((result) => [result.endpointId, {
+      // An empty endpoint records the event against the existing endpoint without changing it.
+      Endpoint: {},
+      Events: {
+        outcome: {
+          EventType: `${EVENT_TYPE_PREFIX}${result.status}`,
+          Timestamp: timestamp.toISOString(),
+          Attributes: eventAttributes(ids, result, this.channel),
         },
-      };
-    }
+      },
+    }]));
     try {
       const response = await this.client.send(
         new PutEventsCommand({ ApplicationId: ids.applicationId, EventsRequest: { BatchItem: batch } }),

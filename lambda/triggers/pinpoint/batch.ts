@@ -6,7 +6,7 @@
 import { placeholderProblem } from '../../contract';
 import { deliver, type DeliveryDeps, deliveryKey, type DeliverySummary, failed, reject, skipped } from '../../core';
 import type { CampaignIds, ChannelProvider, DeliveryJob, EndpointDefinition, EndpointResult, JsonObject } from '../../domain';
-import { asEndpoint, parseEvent } from './event';
+import { asEndpoint, isReservedEndpointId, parseEvent } from './event';
 import { renderMessage } from './placeholders';
 import { type ChannelTypeGroup, countChannelTypes, type CustomChannelResponse, toResponse } from './response';
 
@@ -52,6 +52,7 @@ export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps): Promi
 
 /** Checks one endpoint and builds its message; returns its final result if it will not be sent. */
 function prepare(endpointId: string, value: unknown, template: JsonObject, provider: ChannelProvider, ids: CampaignIds): DeliveryJob | EndpointResult {
+  if (isReservedEndpointId(endpointId)) return failed(endpointId, undefined, 'invalid_endpoint', `the endpoint id "${endpointId}" is reserved`, false);
   const endpoint = asEndpoint(value);
   if (!endpoint) return failed(endpointId, undefined, 'invalid_endpoint', 'the endpoint definition is not an object', false);
   const channelType = typeof endpoint.ChannelType === 'string' ? endpoint.ChannelType : undefined;

@@ -27,15 +27,18 @@ export function parseEvent(raw: unknown, maxEndpoints = MAX_ENDPOINTS): EventPar
   const endpoints = record.Endpoints;
   if (!isObject(endpoints)) return fail(endpoints === undefined ? 'Endpoints is missing' : 'Endpoints is not an object');
   const endpointIds = Object.keys(endpoints);
-  const answerable = endpointIds.filter((id) => !FORBIDDEN_KEYS.has(id));
-  const forbidden = endpointIds.find((id) => FORBIDDEN_KEYS.has(id));
-  if (forbidden) return fail(`Endpoints has the forbidden key "${forbidden}"`, answerable);
   if (endpointIds.length > maxEndpoints) {
-    return fail(`Endpoints has ${endpointIds.length} entries, more than the ${maxEndpoints} Pinpoint sends at once`, endpointIds);
+    // Not from Pinpoint, which never sends more: one bounded answer, none per endpoint and no report.
+    return fail(`Endpoints has ${endpointIds.length} entries, more than the ${maxEndpoints} Pinpoint sends at once; none was answered`);
   }
   const data = parseMessageData(record.Data);
   if (!data.ok) return fail(data.problem, endpointIds);
   return { ok: true, event: { ids, message: data.message, endpoints: endpointIds.map((id) => [id, endpoints[id]] as const) } };
+}
+
+/** An endpoint id that could reach an object's prototype: that endpoint alone is refused. */
+export function isReservedEndpointId(endpointId: string): boolean {
+  return FORBIDDEN_KEYS.has(endpointId);
 }
 
 /** The endpoint definition, or undefined if it is not an object. */

@@ -2,7 +2,7 @@ import { deliverBatch } from '../../../lambda/triggers/pinpoint/batch';
 import { DEFAULT_SETTINGS, DeliveryDeps, mapConcurrent } from '../../../lambda/core';
 import { TokenUnavailableError } from '../../../lambda/domain';
 import { endpoint, endpointId, pinpointEvent } from '../../support/events';
-import { failure, FakeClock, ok, RecordingLogger, ScriptedProvider, StaticTokens } from '../../support/fakes';
+import { failure, FakeClock, FakeReporter, ok, RecordingLogger, ScriptedProvider, StaticTokens } from '../../support/fakes';
 
 /** The fake provider uses the Address as the recipient. */
 const address = (index: number) => endpoint(index).Address as string;
@@ -160,7 +160,6 @@ describe('deliverBatch', () => {
 
   test.each([
     ['Data that is not JSON', { ...pinpointEvent(3), Data: 'not json' }, 'invalid_event', 'Data is not valid JSON'],
-    ['more than 50 endpoints', pinpointEvent(51), 'invalid_event', 'more than the 50'],
     ['Data without a type', pinpointEvent(3, { message: { text: { body: 'hi' } } }), 'invalid_data', 'has no "type"'],
     ['an unsupported placeholder', pinpointEvent(3, { message: { type: 'text', text: { body: '{{FirstName}}' } } }), 'invalid_data', 'unsupported placeholders {{FirstName}}'],
   ])('a bad event (%s) sends nothing, logs one clear line, and answers for every endpoint', async (_name, event, code, problem) => {
@@ -173,6 +172,34 @@ describe('deliverBatch', () => {
     const errors = logger.lines.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0].message).toContain(problem);
+  });
+
+  test('an event far over Pinpoint\'s 50 endpoints sends nothing, reports nothing, and answers in a bounded way', async () => {
+    // GIVEN 10,000 endpoints, which Pinpoint never sends
+    const { provider, logger, deps } = setup();
+    const reporter = new FakeReporter();
+    // WHEN delivered
+    const outcome = await deliverBatch(pinpointEvent(10_000), { ...deps(), reporter });
+    // THEN one log line, no PutEvents, no per-endpoint answer
+    expect(provider.sent).toHaveLength(0);
+    expect(reporter.calls).toHaveLength(0);
+    expect(outcome.response).toEqual({});
+    expect(JSON.stringify(outcome.response).length).toBeLessThan(100);
+    expect(logger.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([
+      'Rejected the event: Endpoints has 10000 entries, more than the 50 Pinpoint sends at once; none was answered',
+    ]);
+  });
+
+  test.each(['constructor', '__proto__', 'prototype'])('an endpoint with the id %s fails alone; the others are delivered', async (reserved) => {
+    const { provider, deps } = setup();
+    const event = pinpointEvent(2);
+    const endpoints = JSON.parse(`{"${reserved}": ${JSON.stringify(endpoint(9))}}`);
+    Object.assign(endpoints, event.Endpoints);
+    const outcome = await deliverBatch({ ...event, Endpoints: endpoints }, deps());
+    expect(provider.sent).toHaveLength(2);
+    expect(Object.getOwnPropertyDescriptor(outcome.response, reserved)?.value.EventAttributes).toMatchObject({ status: 'failed', error_code: 'invalid_endpoint' });
+    expect(outcome.summary).toMatchObject({ delivered: 2, failed: 1 });
+    expect(({} as Record<string, unknown>).Address).toBeUndefined();
   });
 
   test('an event that is not an object answers with an empty response and does not throw', async () => {
