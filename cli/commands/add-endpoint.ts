@@ -1,6 +1,6 @@
 /** ops add-endpoint: one CUSTOM endpoint, created or updated. */
 import { maskRecipient } from '../../lambda/domain';
-import { attributes, endpointItem, updateEndpoints } from '../shared/endpoints';
+import { attributes, endpointItem, printableEndpointId, updateEndpoints } from '../shared/endpoints';
 import type { OpsCommand } from '../shared/io';
 import { flags, projectId } from '../shared/stacks';
 import { UsageError } from '../shared/usage';
@@ -8,8 +8,8 @@ import { UsageError } from '../shared/usage';
 const ADD_ENDPOINT_HELP = `Usage: npm run ops -- add-endpoint --address +15551234567 [--user-id ID] [--attr Key=Value ...]
     [--user-attr Key=Value ...] [--endpoint-id ID] [--project-id ID] [--stack-prefix NAME] [--dry-run]
 
-Creates or updates one CUSTOM endpoint whose Address is the phone number. Its id is custom-<digits>
-unless --endpoint-id is given, so adding the same number again updates it. --user-attr values fill
+Creates or updates one CUSTOM endpoint whose Address is the phone number. Its id is custom-<a hash of
+the number> unless --endpoint-id is given, so adding the same number again updates it. --user-attr values fill
 placeholders such as {{User.UserAttributes.FirstName}}.`;
 
 export const addEndpoint: OpsCommand = async (argv, env, io, clients) => {
@@ -29,6 +29,6 @@ export const addEndpoint: OpsCommand = async (argv, env, io, clients) => {
   if (typeof item === 'string') throw new UsageError(item);
   const aws = clients();
   await updateEndpoints([item], await projectId(values, env, aws), Boolean(values['dry-run']), io, aws);
-  if (!values['dry-run']) io.out(`endpoint ${item.Id} (${maskRecipient(item.Address!)}) created or updated`);
+  if (!values['dry-run']) io.out(`endpoint ${printableEndpointId(item.Id!)} (${maskRecipient(item.Address!)}) created or updated`);
   return 0;
 };

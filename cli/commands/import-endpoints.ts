@@ -10,7 +10,7 @@ const IMPORT_HELP = `Usage: npm run ops -- import-endpoints --file people.csv [-
 
 Creates or updates CUSTOM endpoints from a CSV file with a header row. Columns:
   address        the phone number (required)
-  endpointId     the endpoint's id (default custom-<digits>)
+  endpointId     the endpoint's id (default custom-<a hash of the number>)
   userId         the user's id
   attr:NAME      an endpoint attribute;  user:NAME  a user attribute (for {{User.UserAttributes.NAME}})
 Every row is checked first. If any is rejected, each is reported with its line number and nothing

@@ -10,7 +10,7 @@ import {
 import { isObject } from '../../lambda/contract';
 import { DEFAULT_SETTINGS, deliveryKey, type DeliverySettings, sendJobs, systemClock } from '../../lambda/core';
 import {
-  type ChannelProvider, type DeliveryGuard, type DeliveryJob, type DeliveryLogger, maskRecipient, PARKED_DELIVERY_VERSION, type ParkedDelivery, type TokenSource,
+  type ChannelProvider, type DeliveryGuard, type DeliveryJob, type DeliveryLogger, maskEndpointId, maskRecipient, PARKED_DELIVERY_VERSION, type ParkedDelivery, type TokenSource,
 } from '../../lambda/domain';
 
 interface PendingResend { readonly job: DeliveryJob; readonly message: Message }
@@ -121,7 +121,7 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
           counts.uncertainLeft += 1;
         } else if (options.dryRun) {
           counts.dryRun += 1;
-          deps.print(`would resend ${parked.endpointId} (${maskRecipient(parked.recipient)}), last error ${parked.lastError.code}`);
+          deps.print(`would resend ${maskEndpointId(parked.endpointId)} (${maskRecipient(parked.recipient)}), last error ${parked.lastError.code}`);
         } else {
           jobs.push({
             message,
@@ -162,8 +162,8 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
           if (result.reason === 'uncertain_earlier') counts.uncertainLeft += 1;
           else counts.failed += 1;
           deps.print(result.status === 'skipped'
-            ? `not sent (${result.reason}): ${result.endpointId}; left in the queue`
-            : `failed again: ${result.endpointId} (${result.errorCode}: ${result.reason}); left in the queue`);
+            ? `not sent (${result.reason}): ${maskEndpointId(result.endpointId)}; left in the queue`
+            : `failed again: ${maskEndpointId(result.endpointId)} (${result.errorCode}: ${result.reason}); left in the queue`);
         }
         counts.alreadyDelivered += first.counters.alreadyDelivered + second.counters.alreadyDelivered;
       }

@@ -1,10 +1,21 @@
 /** CSV rows to Pinpoint endpoints, every row checked, each problem with its line number. */
 import type { EndpointBatchItem } from '@aws-sdk/client-pinpoint';
+import { parse } from 'csv-parse/sync';
+import { FORBIDDEN_KEYS } from '../../lambda/contract';
+import { maskEndpointId, maskRecipient } from '../../lambda/domain';
 import { endpointItem } from './endpoints';
 
 /** Endpoints from CSV text, or every row's problem with its line number. */
 export function endpointsFromCsv(text: string): { items: EndpointBatchItem[]; rejected: string[] } {
-  const records = parseCsv(text);
+  let records;
+  try {
+    records = parseCsv(text);
+  } catch (error) {
+    // A quote left open would swallow the rows after it: nothing is imported, and the line is named.
+    const { code, lines } = error as { code?: string; lines?: number };
+    const problem = code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is not closed' : `the file is not valid CSV (${code ?? 'unknown error'})`;
+    return { items: [], rejected: [`line ${lines ?? 1}: ${problem}`] };
+  }
   const rejected: string[] = [];
   const items: EndpointBatchItem[] = [];
   const [header, ...rows] = records;
@@ -14,6 +25,7 @@ export function endpointsFromCsv(text: string): { items: EndpointBatchItem[]; re
   if (addressColumn < 0) return { items, rejected: [`line ${header.line}: the header has no address column`] };
   for (const name of columns) {
     if (!/^(address|endpointId|userId|attr:[^=\s]{1,50}|user:[^=\s]{1,50})$/i.test(name)) rejected.push(`line ${header.line}: unknown column "${name}"`);
+    else if (FORBIDDEN_KEYS.has(name.replace(/^(attr|user):/i, ''))) rejected.push(`line ${header.line}: column "${name}" uses a reserved name`);
   }
   const seen = new Map<string, number>();
   for (const { line, fields } of rows) {
@@ -24,7 +36,8 @@ export function endpointsFromCsv(text: string): { items: EndpointBatchItem[]; re
     }
     const value = (name: string) => fields[columns.findIndex((c) => c.toLowerCase() === name.toLowerCase())]?.trim() || undefined;
     const prefixed = (prefix: string) => {
-      const found = columns.map((c, i) => [c, fields[i].trim()] as const).filter(([c, v]) => c.startsWith(prefix) && v !== '');
+      // Prefixes in any case, as the header check accepts them: User:FirstName is user:FirstName.
+      const found = columns.map((c, i) => [c, fields[i].trim()] as const).filter(([c, v]) => c.toLowerCase().startsWith(prefix) && v !== '');
       return found.length ? Object.fromEntries(found.map(([c, v]) => [c.slice(prefix.length), [v]])) : undefined;
     };
     const item = endpointItem(fields[addressColumn].trim(), {
@@ -36,7 +49,7 @@ export function endpointsFromCsv(text: string): { items: EndpointBatchItem[]; re
     }
     const earlier = seen.get(item.Id!);
     if (earlier !== undefined) {
-      rejected.push(`line ${line}: endpoint ${item.Id} is already on line ${earlier}`);
+      rejected.push(`line ${line}: ${maskRecipient(item.Address!)} (endpoint ${maskEndpointId(item.Id!)}) is already on line ${earlier}`);
       continue;
     }
     seen.set(item.Id!, line);
@@ -45,47 +58,9 @@ export function endpointsFromCsv(text: string): { items: EndpointBatchItem[]; re
   return { items, rejected };
 }
 
-/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and line breaks. Each record keeps its first line number. */
+/** RFC 4180 CSV, by csv-parse: quoted fields may hold commas, quotes ("") and line breaks. Each record keeps its first line number. */
 function parseCsv(text: string): { line: number; fields: string[] }[] {
-  const records: { line: number; fields: string[] }[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let recordLine = 1;
-  const endRecord = () => {
-    fields.push(field);
-    records.push({ line: recordLine, fields });
-    fields = [];
-    field = '';
-  };
-  for (let i = 0; i < text.length; i += 1) {
-    const char = text[i];
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (char === '"') {
-        quoted = false;
-      } else {
-        if (char === '\n') line += 1;
-        field += char;
-      }
-    } else if (char === '"' && field === '') {
-      quoted = true;
-    } else if (char === ',') {
-      fields.push(field);
-      field = '';
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[i + 1] === '\n') i += 1;
-      endRecord();
-      line += 1;
-      recordLine = line;
-    } else {
-      field += char;
-    }
-  }
-  if (field !== '' || fields.length > 0) endRecord();
-  return records;
+  const records = parse(text, { info: true, raw: true, relax_column_count: true, skip_empty_lines: false, bom: true }) as unknown as
+    { record: string[]; info: { lines: number }; raw: string }[];
+  return records.map(({ record, info, raw }) => ({ line: info.lines - (raw.replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0), fields: record }));
 }
-

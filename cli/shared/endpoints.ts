@@ -1,5 +1,8 @@
 /** Pinpoint CUSTOM endpoints for WhatsApp numbers, as add-endpoint and import-endpoints write them. */
+import { createHash } from 'node:crypto';
 import { type EndpointBatchItem, UpdateEndpointsBatchCommand } from '@aws-sdk/client-pinpoint';
+import { FORBIDDEN_KEYS } from '../../lambda/contract';
+import { maskEndpointId } from '../../lambda/domain';
 import { normalisePhoneNumber } from '../../lambda/providers/whatsapp';
 import type { OpsClients, OpsIo } from './io';
 import { UsageError } from './usage';
@@ -8,22 +11,35 @@ import { UsageError } from './usage';
 export function attributes(pairs: unknown, flag: string): Record<string, string[]> | undefined {
   const list = (pairs as string[] | undefined) ?? [];
   if (list.length === 0) return undefined;
-  const result: Record<string, string[]> = {};
+  const result = new Map<string, string[]>();
   for (const pair of list) {
     const match = /^([^=\s]{1,50})=(.+)$/.exec(pair);
     if (!match) throw new UsageError(`${flag} takes Key=Value, got "${pair}"`);
-    (result[match[1]] ??= []).push(match[2]);
+    if (FORBIDDEN_KEYS.has(match[1])) throw new UsageError(`${flag} ${match[1]} is a reserved name; choose another attribute name`);
+    result.set(match[1], [...(result.get(match[1]) ?? []), match[2]]);
   }
-  return result;
+  return Object.fromEntries(result);
 }
 
-/** A CUSTOM endpoint for WhatsApp: its id, unless given, follows from the number, so re-adding updates it. */
+/**
+ * The id of a number's endpoint: the same number always gets the same id, so adding it again
+ * updates it, but the id does not show the number in the logs, the responses and the events that
+ * carry it. It is a hash, so someone holding an id and trying every number could still find it.
+ */
+export function endpointIdFor(digits: string): string {
+  return `custom-${createHash('sha256').update(`pinpoint-custom-channel:${digits}`).digest('hex').slice(0, 20)}`;
+}
+
+/** An endpoint id to print: one given by hand may still hold a number. */
+export const printableEndpointId = maskEndpointId;
+
+/** A CUSTOM endpoint for WhatsApp: its id, unless given, is the number's hash, so re-adding updates it. */
 export function endpointItem(address: string, options: { endpointId?: string; userId?: string; attributes?: Record<string, string[]>; userAttributes?: Record<string, string[]> }): EndpointBatchItem | string {
   const digits = normalisePhoneNumber(address);
   if (!digits) return `"${address}" is not a phone number (E.164, such as +15551234567)`;
   if (options.endpointId !== undefined && !/^[\w.:-]{1,100}$/.test(options.endpointId)) return `"${options.endpointId}" is not a valid endpoint id`;
   return {
-    Id: options.endpointId ?? `custom-${digits}`,
+    Id: options.endpointId ?? endpointIdFor(digits),
     ChannelType: 'CUSTOM',
     Address: `+${digits}`,
     OptOut: 'NONE',

@@ -4,7 +4,7 @@
  * the results into its own response.
  */
 import { BATCH_SUMMARY_MESSAGE } from '../contract';
-import type { CampaignIds, DeliveryJob, EndpointResult, EndpointStatus } from '../domain';
+import { type CampaignIds, type DeliveryJob, type EndpointResult, type EndpointStatus, maskEndpointId } from '../domain';
 import type { DeliveryDeps } from './deps';
 import { failed, isResult } from './results';
 import { sendJobs, type SendCounters } from './sender';
@@ -83,7 +83,7 @@ function finish(results: EndpointResult[], counters: BatchCounters, deps: Delive
     throttled: counters.throttled,
   };
   for (const result of results) {
-    if (result.status === 'skipped') deps.logger.info('Endpoint skipped', { endpointId: result.endpointId, reason: result.reason });
+    if (result.status === 'skipped') deps.logger.info('Endpoint skipped', { endpointId: maskEndpointId(result.endpointId), reason: result.reason });
   }
   deps.logger.info(BATCH_SUMMARY_MESSAGE, { ...summary, ...fields });
   return { results, summary };

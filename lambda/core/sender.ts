@@ -2,7 +2,7 @@
  * Sends prepared jobs with bounded concurrency, retrying inside the deadline, through the duplicate
  * guard when there is one. Shared by every trigger and by the redrive.
  */
-import type { DeliveryJob, EndpointResult, SendFailure } from '../domain';
+import { type DeliveryJob, type EndpointResult, maskEndpointId, type SendFailure } from '../domain';
 import { mapConcurrent } from './concurrency';
 import { type DeliveryDeps, type DeliverySettings, settingsOf } from './deps';
 import { deliveryOf, failed, skipped } from './results';
@@ -60,14 +60,14 @@ class BatchSender {
         return outcome.result;
       case 'already-delivered':
         this.counters.alreadyDelivered += 1;
-        this.deps.logger.info('Already delivered by an earlier invocation; not sent again', { endpointId: job.endpointId, messageId: outcome.messageId });
+        this.deps.logger.info('Already delivered by an earlier invocation; not sent again', { endpointId: maskEndpointId(job.endpointId), messageId: outcome.messageId });
         return { endpointId: job.endpointId, status: 'delivered', channelType: job.channelType, messageId: outcome.messageId, reason: 'already_delivered', attempts: 0 };
       case 'in-progress':
         // The invocation delivering it reports it; counting it here too would count it twice.
         return skipped(job.endpointId, job.channelType, 'in_progress_elsewhere');
       case 'uncertain-earlier':
         // An earlier invocation parked it as uncertain; only an operator's redrive may send it again.
-        this.deps.logger.info('An earlier attempt may have arrived; not sent again', { endpointId: job.endpointId });
+        this.deps.logger.info('An earlier attempt may have arrived; not sent again', { endpointId: maskEndpointId(job.endpointId) });
         return skipped(job.endpointId, job.channelType, 'uncertain_earlier');
       case 'unavailable':
         return this.report(failed(job.endpointId, job.channelType, 'idempotency_unavailable',
@@ -118,7 +118,7 @@ class BatchSender {
       }
     } catch (error) {
       // A bug or an unexpected rejection: the request may or may not have gone out.
-      this.deps.logger.error('Unexpected error while sending', { endpointId: job.endpointId, error: String(error) });
+      this.deps.logger.error('Unexpected error while sending', { endpointId: maskEndpointId(job.endpointId), error: String(error) });
       return this.report({
         ...failed(job.endpointId, job.channelType, 'internal_error', 'unexpected error while sending', true, attempts, job), mayHaveBeenSent: attempts > 0,
       });
@@ -142,7 +142,7 @@ class BatchSender {
   }
 
   private delivered(job: DeliveryJob, messageId: string, attempts: number): EndpointResult {
-    this.deps.logger.debug('Delivered', { endpointId: job.endpointId, recipient: job.maskedRecipient, messageId, attempts });
+    this.deps.logger.debug('Delivered', { endpointId: maskEndpointId(job.endpointId), recipient: job.maskedRecipient, messageId, attempts });
     return { endpointId: job.endpointId, status: 'delivered', channelType: job.channelType, messageId, attempts, delivery: deliveryOf(job) };
   }
 
@@ -177,7 +177,7 @@ class BatchSender {
       return result;
     }
     this.deps.logger.warn('Delivery failed', {
-      endpointId: result.endpointId,
+      endpointId: maskEndpointId(result.endpointId),
       recipient: result.delivery?.maskedRecipient,
       errorCode: result.errorCode,
       reason: result.reason,

@@ -2,7 +2,7 @@
  * After the sends: failed deliveries go to the parking lot, and every outcome to the reporter. Each
  * step is bounded by the settings' settle timeout and never throws; what it could not do is counted.
  */
-import { type CampaignIds, type EndpointResult, PARKED_DELIVERY_VERSION, type ParkedDelivery, type ParkingReport } from '../domain';
+import { type CampaignIds, type EndpointResult, maskEndpointId, PARKED_DELIVERY_VERSION, type ParkedDelivery, type ParkingReport } from '../domain';
 import { type DeliveryDeps, type DeliverySettings, settingsOf } from './deps';
 
 /**
@@ -39,7 +39,7 @@ export async function park(results: EndpointResult[], ids: CampaignIds, deps: De
   const whyNot = (endpointId: string) => report.notParked.get(endpointId) ?? 'no answer from the parking queue';
   if (notParked.length > 0) {
     deps.logger.error('Could not park failed deliveries; they are reported failed and retryable, and need a manual resend', {
-      endpoints: notParked.map((r) => r.endpointId),
+      endpoints: notParked.map((r) => maskEndpointId(r.endpointId)),
       reasons: [...new Set(notParked.map((r) => whyNot(r.endpointId)))],
     });
   }

@@ -111,6 +111,15 @@ export type RecipientResolution =
   | { readonly recipient: string; readonly masked: string }
   | { readonly skipReason: string };
 
+/**
+ * An endpoint id as it may appear in a log line or a printout: any run of seven or more digits (which
+ * could be a phone number, as in ids made from one) keeps only its last four. The response to the
+ * trigger and the reported events use the real id.
+ */
+export function maskEndpointId(endpointId: string): string {
+  return endpointId.replace(/\+?\d{7,}/g, (digits) => `***${digits.slice(-4)}`);
+}
+
 /** Only the last four characters of a phone number or PSID: enough to tell recipients apart in logs, not to reach them. */
 export function maskRecipient(recipient: string): string {
   return `***${recipient.slice(-4)}`;

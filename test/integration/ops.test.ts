@@ -7,6 +7,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { endpointsFromCsv, outcomeQuery, runOps } from '../../cli/ops';
+import { endpointIdFor } from '../../cli/shared/endpoints';
 import { CloudWatchLogsServer } from './stand-ins/cloudwatch-logs-server';
 import { CloudFormationServer } from './stand-ins/cloudformation-server';
 import { PinpointServer } from './stand-ins/pinpoint-server';
@@ -127,14 +128,29 @@ describe('ops add-endpoint', () => {
     expect(result).toMatchObject({ code: 0, err: '' });
     expect(pinpoint.requests).toEqual([{
       method: 'PUT', path: `/v1/apps/${PROJECT_ID}/endpoints`,
-      body: { Item: [{ Id: 'custom-15550100007', ChannelType: 'CUSTOM', Address: '+15550100007', OptOut: 'NONE', Attributes: { Item: ['shoes'] }, User: { UserId: 'u7', UserAttributes: { FirstName: ['Ana'] } } }] },
+      body: { Item: [{ Id: endpointIdFor('15550100007'), ChannelType: 'CUSTOM', Address: '+15550100007', OptOut: 'NONE', Attributes: { Item: ['shoes'] }, User: { UserId: 'u7', UserAttributes: { FirstName: ['Ana'] } } }] },
     }]);
-    expect(result.out).toBe('endpoint custom-15550100007 (***0007) created or updated');
+    expect(result.out).toBe(`endpoint ${endpointIdFor('15550100007')} (***0007) created or updated`);
+  });
+
+  test('the endpoint id does not show the number, and the same number always gets the same id', () => {
+    expect(endpointIdFor('15550100007')).toMatch(/^custom-[0-9a-f]{20}$/);
+    expect(endpointIdFor('15550100007')).not.toContain('0100007');
+    expect(endpointIdFor('15550100007')).toBe(endpointIdFor('15550100007'));
+    expect(endpointIdFor('15550100008')).not.toBe(endpointIdFor('15550100007'));
+  });
+
+  test('an endpoint id given by hand that holds a number is printed masked', async () => {
+    const result = await ops(['add-endpoint', '--address', '+15550100007', '--endpoint-id', 'custom-15550100007']);
+    expect(result.out).toBe('endpoint custom-***0007 (***0007) created or updated');
   });
 
   test.each([
     [['--address', 'mary@example.com'], 'is not a phone number'],
     [['--address', '+15550100007', '--attr', 'Item'], '--attr takes Key=Value'],
+    [['--address', '+15550100007', '--attr', '__proto__=x'], '--attr __proto__ is a reserved name'],
+    [['--address', '+15550100007', '--user-attr', 'constructor=x'], '--user-attr constructor is a reserved name'],
+    [['--address', '+15550100007', '--attr', 'toString=x', '--attr', 'prototype=y'], '--attr prototype is a reserved name'],
     [['--user-id', 'u'], '--address is required'],
     [['--address', '+15550100007', '--project-id', 'p'], '--project-id must be'],
   ])('%j is refused without a request: %s', async (flags, message) => {
@@ -158,10 +174,29 @@ describe('ops import-endpoints', () => {
     expect(result).toMatchObject({ code: 0, err: '' });
     expect(pinpoint.requests.map((r) => r.body.Item.length)).toEqual([100, 100, 50]);
     expect(pinpoint.requests[0].body.Item[3]).toEqual({
-      Id: 'custom-15550100003', ChannelType: 'CUSTOM', Address: '+15550100003', OptOut: 'NONE',
+      Id: endpointIdFor('15550100003'), ChannelType: 'CUSTOM', Address: '+15550100003', OptOut: 'NONE',
       Attributes: { Tier: ['vip'] }, User: { UserId: 'u3', UserAttributes: { LastName: ['Smith, 3'] } },
     });
     expect(result.out).toContain('250 endpoint(s) created or updated');
+  });
+
+  test('column prefixes in any case keep their values: User:FirstName and ATTR:Tier', async () => {
+    const result = await ops(['import-endpoints', '--file', csvFile('Address,User:FirstName,ATTR:Tier\n+15550100003,Ana,vip\n')]);
+    expect(result).toMatchObject({ code: 0, err: '' });
+    expect(pinpoint.requests[0].body.Item[0]).toMatchObject({ Attributes: { Tier: ['vip'] }, User: { UserAttributes: { FirstName: ['Ana'] } } });
+  });
+
+  test('a quote left open is refused with its line, instead of swallowing the rows after it', async () => {
+    const result = await ops(['import-endpoints', '--file', csvFile('address,user:Name\n+15550100001,"Ana\n+15550100002,Bob\n')]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('a quoted field is not closed');
+    expect(pinpoint.requests).toHaveLength(0);
+  });
+
+  test('a reserved attribute name in the header is refused', async () => {
+    const result = await ops(['import-endpoints', '--file', csvFile('address,attr:__proto__\n+15550100001,x\n')]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('line 1: column "attr:__proto__" uses a reserved name');
   });
 
   test('reports every rejected row with its line number and imports nothing', async () => {
@@ -170,7 +205,7 @@ describe('ops import-endpoints', () => {
     expect(result.code).toBe(2);
     expect(result.err.split('\n').slice(0, 3)).toEqual([
       'line 3: "not-a-number" is not a phone number (E.164, such as +15551234567)',
-      'line 4: endpoint custom-15550100001 is already on line 2',
+      `line 4: ***0001 (endpoint ${endpointIdFor('15550100001')}) is already on line 2`,
       'line 5: 3 fields, but the header has 2',
     ]);
     expect(result.err).toContain('3 row(s) rejected; nothing was imported');

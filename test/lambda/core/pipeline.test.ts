@@ -166,3 +166,20 @@ describe('pipeline: configuration problems', () => {
     expect(provider.sent).toHaveLength(1);
   });
 });
+
+describe('pipeline: what reaches the logs', () => {
+  test('an endpoint id made from a phone number is masked in every log line, and kept whole in the results', async () => {
+    const { provider, logger, deps } = setup();
+    const numbered = (n: number, status: 'ok' | 'fail') => {
+      const base = job(n);
+      if (status === 'fail') provider.script(base.recipient, failure('permanent', '131026'));
+      return { ...base, endpointId: `custom-${base.recipient}` };
+    };
+    const skippedOne: EndpointResult = { endpointId: 'custom-15550009999', status: 'skipped', reason: 'opted_out', attempts: 0 };
+    const { results } = await deliver(IDS, [numbered(1, 'ok'), numbered(2, 'fail'), skippedOne], deps());
+    expect(results.map((r) => r.endpointId)).toEqual([`custom-${job(1).recipient}`, `custom-${job(2).recipient}`, 'custom-15550009999']);
+    const logged = JSON.stringify(logger.lines);
+    for (const n of [job(1).recipient, job(2).recipient, '15550009999']) expect(logged).not.toContain(n);
+    expect(logged).toContain('custom-***0002');
+  });
+});
