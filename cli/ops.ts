@@ -9,6 +9,7 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { addEndpoint } from './commands/add-endpoint';
@@ -60,7 +61,9 @@ export async function runOps(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, 
   try {
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!run) throw new UsageError(`unknown command "${command}"; the commands are ${Object.keys(COMMANDS).join(', ')} (see --help)`);
-    return await run(rest, env, io, clients);
+    // Built on first use, so a dry run (which needs no AWS) never builds them.
+    let built: OpsClients | undefined;
+    return await run(rest, env, io, () => (built ??= clients()));
   } catch (error) {
     const { line, exitCode } = describeFailure(error);
     io.err(`ops ${command}: ${line}`);
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
   }, () => ({
-    cloudFormation: new CloudFormationClient({}), secretsManager: new SecretsManagerClient({}), pinpoint: new PinpointClient({}), logs: new CloudWatchLogsClient({}),
+    cloudFormation: new CloudFormationClient({}), secretsManager: new SecretsManagerClient({}), pinpoint: new PinpointClient({}), logs: new CloudWatchLogsClient({}), lambda: new LambdaClient({}),
   }));
 }
 

@@ -27,8 +27,7 @@ export const addEndpoint: OpsCommand = async (argv, env, io, clients) => {
     attributes: attributes(values.attr, '--attr'), userAttributes: attributes(values['user-attr'], '--user-attr'),
   });
   if (typeof item === 'string') throw new UsageError(item);
-  const aws = clients();
-  await updateEndpoints([item], await projectId(values, env, aws), Boolean(values['dry-run']), io, aws);
+  await updateEndpoints([item], await projectId(values, env, clients), Boolean(values['dry-run']), io, clients);
   if (!values['dry-run']) io.out(`endpoint ${printableEndpointId(item.Id!)} (${maskRecipient(item.Address!)}) created or updated`);
   return 0;
 };

@@ -35,8 +35,7 @@ export const importEndpoints: OpsCommand = async (argv, env, io, clients) => {
     throw new UsageError(`${rejected.length} row(s) rejected; nothing was imported`);
   }
   if (items.length === 0) throw new UsageError(`${values.file} has no endpoint rows`);
-  const aws = clients();
-  await updateEndpoints(items, await projectId(values, env, aws), Boolean(values['dry-run']), io, aws);
+  await updateEndpoints(items, await projectId(values, env, clients), Boolean(values['dry-run']), io, clients);
   if (!values['dry-run']) io.out(`${items.length} endpoint(s) created or updated`);
   return 0;
 };

@@ -1,80 +1,114 @@
-/** ops send: a campaign that sends a WhatsApp template through the custom channel. */
+/**
+ * ops send: a campaign that sends the deployed channel's message through the custom channel, or,
+ * with --to, one test message to one number (or PSID) through the deployed function, with no
+ * campaign and no segment, so that a first send reaches nobody else.
+ */
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { CreateCampaignCommand } from '@aws-sdk/client-pinpoint';
-import { checkWhatsAppMessage, MAX_DATA_BYTES, STACK_OUTPUT, unsupportedPlaceholders } from '../../lambda/contract';
-import type { OpsCommand } from '../shared/io';
-import { campaignStack, deliveryStack, flags, projectId, stackOutput } from '../shared/stacks';
-import { UsageError } from '../shared/usage';
+import { DEFAULT_PSID_ATTRIBUTE, STACK_OUTPUT } from '../../lambda/contract';
+import { maskRecipient } from '../../lambda/domain';
+import { normalisePhoneNumber } from '../../lambda/providers/whatsapp';
+import { type DeployedChannel, deployedChannel } from '../shared/deployment';
+import { attributes } from '../shared/endpoints';
+import type { OpsClients, OpsCommand } from '../shared/io';
+import { MESSAGE_FLAGS, messageData } from '../shared/messages';
+import { campaignStack, deliveryStack, flags, outputOrPlaceholder, projectId } from '../shared/stacks';
+import { CommandError, EXIT, type FlagValues, UsageError } from '../shared/usage';
 
-const SEND_HELP = `Usage: npm run ops -- send --template NAME [--language en_US] [--param TEXT ...] [--segment ID]
-    (--now | --at 2027-01-04T09:00:00Z) [--name NAME] [--project-id ID] [--stack-prefix NAME] [--dry-run]
+const SEND_HELP = `Usage: npm run ops -- send (--to +15551234567 | --now | --at 2027-01-04T09:00:00Z)
+    WhatsApp:  --template NAME [--language en_US] [--param TEXT ...]
+    Messenger: --text TEXT
+    [--user-attr Key=Value ...] [--segment ID] [--name NAME] [--project-id ID] [--function ARN]
+    [--channel whatsapp|messenger] [--stack-prefix NAME] [--dry-run]
 
-Creates a campaign that sends the WhatsApp template NAME through the custom channel, with the body
-parameters in order. A parameter may hold placeholders such as {{User.UserAttributes.FirstName}}.
-The segment defaults to the sample segment, the function to the deployed one.`;
+--to sends one test message to one number (WhatsApp) or PSID (Messenger) through the deployed
+function, with no campaign and no segment; --user-attr fills its placeholders. Do this first.
+--now or --at creates a campaign that sends to the segment (default: the sample segment, which is
+every CUSTOM endpoint). The message is built for the channel the function was deployed with (read
+from the function, or --channel). A template parameter may hold placeholders such as
+{{User.UserAttributes.FirstName}}. --dry-run prints the request and calls no AWS API.`;
 
 export const send: OpsCommand = async (argv, env, io, clients) => {
   const values = flags(argv, {
-    template: { type: 'string' }, language: { type: 'string' }, param: { type: 'string', multiple: true }, segment: { type: 'string' },
-    now: { type: 'boolean' }, at: { type: 'string' }, name: { type: 'string' }, 'project-id': { type: 'string' },
+    ...MESSAGE_FLAGS, segment: { type: 'string' }, now: { type: 'boolean' }, at: { type: 'string' }, name: { type: 'string' },
+    'project-id': { type: 'string' }, to: { type: 'string' }, channel: { type: 'string' }, function: { type: 'string' },
+    'user-attr': { type: 'string', multiple: true },
   });
   if (values.help) {
     io.out(SEND_HELP);
-    return 0;
+    return EXIT.ok;
   }
-  const template = values.template as string | undefined;
-  if (!template || !/^[a-z0-9_]{1,512}$/.test(template)) throw new UsageError('--template must be the template\'s name (lower case letters, digits and _)');
-  const language = (values.language as string | undefined) ?? 'en_US';
-  if (!/^[a-z]{2,3}(_[A-Z]{2})?$/.test(language)) throw new UsageError(`--language must be a language code such as en_US, got "${language}"`);
-  if (Boolean(values.now) === (values.at !== undefined)) throw new UsageError('give exactly one of --now and --at');
-  let startTime = 'IMMEDIATE';
-  if (values.at !== undefined) {
-    const at = Date.parse(values.at as string);
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(values.at as string) || Number.isNaN(at)) {
-      throw new UsageError(`--at must be an ISO 8601 time with a zone, such as 2027-01-04T09:00:00Z, got "${values.at}"`);
-    }
-    if (at <= Date.now()) throw new UsageError(`--at ${values.at} is in the past`);
-    startTime = new Date(at).toISOString();
-  }
-  const params = (values.param as string[] | undefined) ?? [];
-  const message = {
-    type: 'template',
-    template: {
-      name: template,
-      language: { code: language },
-      ...(params.length > 0 ? { components: [{ type: 'body', parameters: params.map((text) => ({ type: 'text', text })) }] } : {}),
-    },
-  };
-  const problem = checkWhatsAppMessage(message)
-    ?? (unsupportedPlaceholders(message).length > 0 ? `uses unsupported placeholders ${unsupportedPlaceholders(message).join(', ')}` : undefined);
-  if (problem) throw new UsageError(`the message ${problem}`);
-  const data = JSON.stringify(message);
-  if (Buffer.byteLength(data, 'utf8') > MAX_DATA_BYTES) throw new UsageError(`the message is ${Buffer.byteLength(data, 'utf8')} bytes; Pinpoint allows ${MAX_DATA_BYTES}`);
+  const modes = [values.to !== undefined, values.now === true, values.at !== undefined].filter(Boolean).length;
+  if (modes !== 1) throw new UsageError('give exactly one of --now and --at, or --to for a test send (see --help)');
+  const startTime = values.at === undefined ? 'IMMEDIATE' : futureTime(values.at as string);
+  const functionArn = (values.function as string | undefined) ?? await outputOrPlaceholder(values, clients, deliveryStack(values, env), STACK_OUTPUT.deliveryFunctionArn);
+  const deployed = await deployedChannel(values, clients, functionArn);
+  if (deployed.channel === 'metrics') throw new UsageError('the deployed function is the metrics channel, which sends nothing');
+  const data = messageData(deployed.channel, values);
+  if (values.to !== undefined) return testSend(values, data, deployed, functionArn, io.out, clients);
+
   const segment = values.segment as string | undefined;
   if (segment !== undefined && !/^[0-9a-f]{32}$/.test(segment)) throw new UsageError(`--segment must be a 32-character segment id, got "${segment}"`);
-
-  const aws = clients();
-  const applicationId = await projectId(values, env, aws);
+  const applicationId = await projectId(values, env, clients);
   const request = {
     ApplicationId: applicationId,
     WriteCampaignRequest: {
-      Name: (values.name as string | undefined) ?? `${template} ${new Date().toISOString().slice(0, 16)}`,
-      SegmentId: segment ?? await stackOutput(aws.cloudFormation, campaignStack(values, env), STACK_OUTPUT.segmentId),
+      Name: (values.name as string | undefined) ?? `${values.template ?? 'message'} ${new Date().toISOString().slice(0, 16)}`,
+      SegmentId: segment ?? await outputOrPlaceholder(values, clients, campaignStack(values, env), STACK_OUTPUT.segmentId),
       Schedule: { StartTime: startTime, Frequency: 'ONCE' as const },
       IsPaused: false,
       MessageConfiguration: { CustomMessage: { Data: data } },
-      CustomDeliveryConfiguration: {
-        DeliveryUri: await stackOutput(aws.cloudFormation, deliveryStack(values, env), STACK_OUTPUT.deliveryFunctionArn),
-        EndpointTypes: ['CUSTOM' as const],
-      },
+      CustomDeliveryConfiguration: { DeliveryUri: functionArn, EndpointTypes: ['CUSTOM' as const] },
     },
   };
   if (values['dry-run']) {
     io.out(`CreateCampaign ${JSON.stringify(request)}`);
-    return 0;
+    return EXIT.ok;
   }
+  const aws = clients();
   const { CampaignResponse: campaign } = await aws.pinpoint.send(new CreateCampaignCommand(request));
   const region = await aws.pinpoint.config.region();
   io.out(`campaign ${campaign?.Id} created (${campaign?.State?.CampaignStatus ?? 'state unknown'})`);
   io.out(`console: https://${region}.console.aws.amazon.com/pinpoint/home?region=${region}#/apps/${applicationId}/campaigns/${campaign?.Id}/details`);
-  return 0;
+  return EXIT.ok;
 };
+
+function futureTime(text: string): string {
+  const at = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) || Number.isNaN(at)) {
+    throw new UsageError(`--at must be an ISO 8601 time with a zone, such as 2027-01-04T09:00:00Z, got "${text}"`);
+  }
+  if (at <= Date.now()) throw new UsageError(`--at ${text} is in the past`);
+  return new Date(at).toISOString();
+}
+
+/** The endpoint id of test sends; the campaign id is new each time, so the duplicate check lets a repeat through. */
+const TEST_ENDPOINT_ID = 'ops-test-send';
+
+/** Invokes the deployed function with a one-endpoint event, as Pinpoint would, and prints that endpoint's outcome. */
+async function testSend(
+  values: FlagValues, data: string, deployed: DeployedChannel, functionArn: string, out: (line: string) => void, clients: () => OpsClients,
+): Promise<number> {
+  const to = (values.to as string).trim();
+  const recipient = deployed.channel === 'whatsapp' ? normalisePhoneNumber(to) : /^\d{5,30}$/.test(to) ? to : undefined;
+  if (!recipient) throw new UsageError(deployed.channel === 'whatsapp' ? `--to must be a phone number (E.164, such as +15551234567)` : '--to must be the person\'s PSID (digits)');
+  const userAttributes = { ...attributes(values['user-attr'], '--user-attr') };
+  if (deployed.channel === 'messenger') userAttributes[deployed.psidAttribute ?? DEFAULT_PSID_ATTRIBUTE] = [recipient];
+  const endpoint = {
+    ChannelType: 'CUSTOM', EndpointStatus: 'ACTIVE', OptOut: 'NONE', ...(deployed.channel === 'whatsapp' ? { Address: `+${recipient}` } : {}), User: { UserAttributes: userAttributes },
+  };
+  const event = { CampaignId: `ops-test-${Date.now()}`, TreatmentId: '0', Data: data, Endpoints: { [TEST_ENDPOINT_ID]: endpoint } };
+  if (values['dry-run']) {
+    // The exact request, but for the number: a dry run's output may be pasted anywhere.
+    out(`Invoke ${JSON.stringify({ FunctionName: functionArn, Payload: event }).split(recipient).join(maskRecipient(recipient))}`);
+    return EXIT.ok;
+  }
+  const response = await clients().lambda.send(new InvokeCommand({ FunctionName: functionArn, Payload: new TextEncoder().encode(JSON.stringify(event)) }));
+  const answer = response.Payload ? JSON.parse(new TextDecoder().decode(response.Payload)) : undefined;
+  if (response.FunctionError) throw new CommandError(`the function failed: ${answer?.errorType ?? response.FunctionError}: ${answer?.errorMessage ?? ''}`.trim());
+  const attributesOut = answer?.[TEST_ENDPOINT_ID]?.EventAttributes as Record<string, string> | undefined;
+  if (!attributesOut) throw new CommandError('the function answered without a result for the test endpoint');
+  const detail = [attributesOut.message_id && `message id ${attributesOut.message_id}`, attributesOut.error_code, attributesOut.reason].filter(Boolean).join(', ');
+  out(`test send to ${maskRecipient(recipient)}: ${attributesOut.status}${detail ? ` (${detail})` : ''}`);
+  return attributesOut.status === 'delivered' ? EXIT.ok : EXIT.failed;
+}

@@ -2,7 +2,7 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { STACK_OUTPUT } from '../../lambda/contract';
 import type { OpsCommand } from '../shared/io';
-import { deliveryStack, flags, stackOutput } from '../shared/stacks';
+import { deliveryStack, flags, outputOrPlaceholder } from '../shared/stacks';
 import { UsageError } from '../shared/usage';
 
 const SET_TOKEN_HELP = `Usage: printf '%s' "$TOKEN" | npm run ops -- set-token [--secret-arn ARN] [--stack-prefix NAME] [--dry-run]
@@ -31,15 +31,14 @@ export const setToken: OpsCommand = async (argv, env, io, clients) => {
   }
   if (/\s/.test(token)) throw new UsageError('the token on standard input contains white space; a Meta access token is one word');
 
-  const aws = clients();
-  const secretArn = explicitArn ?? await stackOutput(aws.cloudFormation, deliveryStack(values, env), STACK_OUTPUT.tokenSecretArn);
+  const secretArn = explicitArn ?? await outputOrPlaceholder(values, clients, deliveryStack(values, env), STACK_OUTPUT.tokenSecretArn);
   const request = { SecretId: secretArn, SecretString: JSON.stringify({ accessToken: token }) };
   if (values['dry-run']) {
     // The exact request, with the token itself left out: a dry run's output may be pasted anywhere.
     io.out(`PutSecretValue ${JSON.stringify({ ...request, SecretString: `{"accessToken":"<the ${token.length} characters read from standard input>"}` })}`);
     return 0;
   }
-  const { VersionId: versionId } = await aws.secretsManager.send(new PutSecretValueCommand(request));
+  const { VersionId: versionId } = await clients().secretsManager.send(new PutSecretValueCommand(request));
   io.out(`Stored the token in ${secretArn} (version ${versionId}). The function uses it within 5 minutes, `
     + 'or at once if the provider rejects the token it has.');
   return 0;

@@ -3,7 +3,7 @@ import { GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloud
 import { GetCampaignActivitiesCommand, GetCampaignCommand } from '@aws-sdk/client-pinpoint';
 import { BATCH_SUMMARY_MESSAGE, STACK_OUTPUT } from '../../lambda/contract';
 import type { OpsClients, OpsCommand } from '../shared/io';
-import { deliveryStack, flags, projectId, stackOutput } from '../shared/stacks';
+import { deliveryStack, flags, outputOrPlaceholder, projectId } from '../shared/stacks';
 import { CommandError, UsageError } from '../shared/usage';
 
 const STATUS_HELP = `Usage: npm run ops -- status --campaign ID [--days N] [--project-id ID] [--stack-prefix NAME]
@@ -50,16 +50,16 @@ export const status: OpsCommand = async (argv, env, io, clients) => {
   if (!campaignId || !/^[0-9a-f]{32}$/.test(campaignId)) throw new UsageError(`--campaign must be a 32-character campaign id (see --help)`);
   const days = Number(values.days ?? 14);
   if (!Number.isInteger(days) || days < 1 || days > 365) throw new UsageError(`--days must be a whole number from 1 to 365, got "${values.days}"`);
-  const aws = clients();
-  const applicationId = await projectId(values, env, aws);
+  const applicationId = await projectId(values, env, clients);
   const requests = { campaign: { ApplicationId: applicationId, CampaignId: campaignId }, activities: { ApplicationId: applicationId, CampaignId: campaignId } };
-  const logGroupName = await stackOutput(aws.cloudFormation, deliveryStack(values, env), STACK_OUTPUT.deliveryLogGroupName);
+  const logGroupName = await outputOrPlaceholder(values, clients, deliveryStack(values, env), STACK_OUTPUT.deliveryLogGroupName);
   if (values['dry-run']) {
     io.out(`GetCampaign ${JSON.stringify(requests.campaign)}`);
     io.out(`GetCampaignActivities ${JSON.stringify(requests.activities)}`);
     io.out(`StartQuery ${JSON.stringify({ logGroupName, days, queryString: outcomeQuery(campaignId) })}`);
     return 0;
   }
+  const aws = clients();
   let campaign;
   try {
     ({ CampaignResponse: campaign } = await aws.pinpoint.send(new GetCampaignCommand(requests.campaign)));

@@ -51,14 +51,14 @@ export function endpointItem(address: string, options: { endpointId?: string; us
 /** UpdateEndpointsBatch takes at most 100 endpoints. */
 const ENDPOINT_BATCH = 100;
 
-export async function updateEndpoints(items: EndpointBatchItem[], applicationId: string, dryRun: boolean, io: OpsIo, aws: OpsClients): Promise<void> {
+export async function updateEndpoints(items: EndpointBatchItem[], applicationId: string, dryRun: boolean, io: OpsIo, aws: () => OpsClients): Promise<void> {
   for (let i = 0; i < items.length; i += ENDPOINT_BATCH) {
     const request = { ApplicationId: applicationId, EndpointBatchRequest: { Item: items.slice(i, i + ENDPOINT_BATCH) } };
     if (dryRun) {
       io.out(`UpdateEndpointsBatch ${JSON.stringify(request)}`);
       continue;
     }
-    await aws.pinpoint.send(new UpdateEndpointsBatchCommand(request));
+    await aws().pinpoint.send(new UpdateEndpointsBatchCommand(request));
     if (items.length > ENDPOINT_BATCH) io.out(`updated ${Math.min(i + ENDPOINT_BATCH, items.length)} of ${items.length} endpoints`);
   }
 }

@@ -1,6 +1,7 @@
 /** What the operator commands read and write, and the AWS clients they use: passed in, so tests give stand-ins. */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { PinpointClient } from '@aws-sdk/client-pinpoint';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
@@ -18,6 +19,7 @@ export interface OpsClients {
   readonly secretsManager: SecretsManagerClient;
   readonly pinpoint: PinpointClient;
   readonly logs: CloudWatchLogsClient;
+  readonly lambda: LambdaClient;
 }
 
 /** One command: its arguments after the command's name, and what it may use. Returns the exit code. */

@@ -35,13 +35,22 @@ export async function stackOutput(client: CloudFormationClient, stackName: strin
   return value;
 }
 
+/**
+ * A stack output, or for a dry run that was not given the id as a flag, a placeholder naming it: a
+ * dry run makes no AWS call, so it works before anything is deployed and without credentials.
+ */
+export async function outputOrPlaceholder(values: FlagValues, aws: () => OpsClients, stackName: string, outputKey: string): Promise<string> {
+  if (values['dry-run']) return `<${outputKey} of ${stackName}>`;
+  return stackOutput(aws().cloudFormation, stackName, outputKey);
+}
+
 /** The project: --project-id, or the campaign stack's ProjectId output. */
-export async function projectId(values: FlagValues, env: NodeJS.ProcessEnv, aws: OpsClients): Promise<string> {
+export async function projectId(values: FlagValues, env: NodeJS.ProcessEnv, aws: () => OpsClients): Promise<string> {
   const explicit = values['project-id'] as string | undefined;
   if (explicit !== undefined) {
     if (!/^[0-9a-f]{32}$/.test(explicit)) throw new UsageError(`--project-id must be a 32-character Pinpoint project id, got "${explicit}"`);
     return explicit;
   }
-  return stackOutput(aws.cloudFormation, campaignStack(values, env), STACK_OUTPUT.projectId);
+  return outputOrPlaceholder(values, aws, campaignStack(values, env), STACK_OUTPUT.projectId);
 }
 

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as fs from 'node:fs';
@@ -9,6 +10,7 @@ import * as os from 'node:os';
 import { endpointsFromCsv, outcomeQuery, runOps } from '../../cli/ops';
 import { endpointIdFor } from '../../cli/shared/endpoints';
 import { CloudWatchLogsServer } from './stand-ins/cloudwatch-logs-server';
+import { LambdaServer } from './stand-ins/lambda-server';
 import { CloudFormationServer } from './stand-ins/cloudformation-server';
 import { PinpointServer } from './stand-ins/pinpoint-server';
 import { SecretsManagerServer } from './stand-ins/secrets-manager-server';
@@ -25,6 +27,7 @@ let cloudFormation: CloudFormationServer;
 let secrets: SecretsManagerServer;
 let pinpoint: PinpointServer;
 let logs: CloudWatchLogsServer;
+let lambda: LambdaServer;
 
 beforeAll(async () => {
   cloudFormation = await CloudFormationServer.start({
@@ -34,6 +37,7 @@ beforeAll(async () => {
   secrets = await SecretsManagerServer.start({ [SECRET_ARN]: '{"accessToken":"placeholder"}' });
   pinpoint = await PinpointServer.start();
   logs = await CloudWatchLogsServer.start();
+  lambda = await LambdaServer.start();
 });
 
 afterAll(async () => {
@@ -41,12 +45,15 @@ afterAll(async () => {
   await secrets.stop();
   await pinpoint.stop();
   await logs.stop();
+  await lambda.stop();
 });
 
 beforeEach(() => {
   secrets.puts.length = 0;
   cloudFormation.requests.length = 0;
   pinpoint.requests.length = 0;
+  lambda.invocations.length = 0;
+  lambda.environment = { CHANNEL: 'whatsapp' };
 });
 
 function csvFile(text: string): string {
@@ -64,6 +71,7 @@ async function ops(argv: string[], stdin = '', env: NodeJS.ProcessEnv = {}) {
     secretsManager: new SecretsManagerClient({ endpoint: secrets.url, region: 'eu-west-1', credentials: CREDENTIALS }),
     pinpoint: new PinpointClient({ endpoint: pinpoint.endpoint, region: 'eu-west-1', credentials: CREDENTIALS }),
     logs: new CloudWatchLogsClient({ endpoint: logs.endpoint, region: 'eu-west-1', credentials: CREDENTIALS }),
+    lambda: new LambdaClient({ endpoint: lambda.endpoint, region: 'eu-west-1', credentials: CREDENTIALS }),
   });
   const code = await runOps(argv, env, { readStdin: async () => stdin, stdinIsTty: false, out: (l) => out.push(l), err: (l) => err.push(l) }, clients);
   return { code, out: out.join('\n'), err: err.join('\n') };
@@ -81,11 +89,15 @@ describe('ops set-token', () => {
     expect(result.out).not.toContain(TOKEN);
   });
 
-  test('--dry-run prints the exact request without the token, and sends nothing', async () => {
-    const result = await ops(['set-token', '--dry-run'], TOKEN);
+  test('--dry-run prints the exact request without the token, and makes no AWS call', async () => {
+    const result = await ops(['set-token', '--dry-run', '--secret-arn', SECRET_ARN], TOKEN);
     expect(result.code).toBe(0);
     expect(secrets.puts).toHaveLength(0);
     expect(result.out).toBe(`PutSecretValue ${JSON.stringify({ SecretId: SECRET_ARN, SecretString: `{"accessToken":"<the ${TOKEN.length} characters read from standard input>"}` })}`);
+    // Without the id as a flag, a dry run names the output it would read instead of reading it
+    const unnamed = await ops(['set-token', '--dry-run'], TOKEN);
+    expect(unnamed.out).toContain('"SecretId":"<TokenSecretArn of PinpointCustomChannel-Delivery>"');
+    expect(cloudFormation.requests).toHaveLength(0);
   });
 
   test('--secret-arn skips the lookup; --stack-prefix looks in another deployment', async () => {
@@ -161,7 +173,7 @@ describe('ops add-endpoint', () => {
   });
 
   test('--dry-run prints the request and sends nothing', async () => {
-    const result = await ops(['add-endpoint', '--address', '+15550100007', '--dry-run']);
+    const result = await ops(['add-endpoint', '--address', '+15550100007', '--dry-run', '--project-id', PROJECT_ID]);
     expect(result.out).toMatch(/^UpdateEndpointsBatch \{"ApplicationId":"0123456789abcdef0123456789abcdef"/);
     expect(pinpoint.requests).toHaveLength(0);
   });
@@ -266,12 +278,68 @@ describe('ops send', () => {
   });
 
   test('--at schedules it; --dry-run prints the exact request and creates nothing', async () => {
-    const result = await ops(['send', '--template', 'hello_world', '--at', '2030-01-04T09:00:00Z', '--dry-run']);
+    const result = await ops(['send', '--template', 'hello_world', '--at', '2030-01-04T09:00:00Z', '--dry-run', '--channel', 'whatsapp', '--project-id', PROJECT_ID]);
     expect(result.code).toBe(0);
     expect(pinpoint.requests).toHaveLength(0);
     expect(JSON.parse(result.out.replace(/^CreateCampaign /, ''))).toMatchObject({
       ApplicationId: PROJECT_ID, WriteCampaignRequest: { Schedule: { StartTime: '2030-01-04T09:00:00.000Z', Frequency: 'ONCE' } },
     });
+  });
+});
+
+describe('ops send --to: one test message through the deployed function', () => {
+  test('invokes the function with a one-endpoint event for that number only, and prints its outcome masked', async () => {
+    // GIVEN a deployed WhatsApp function that delivers
+    lambda.invoke = (event) => Object.fromEntries(Object.keys((event as { Endpoints: object }).Endpoints)
+      .map((id) => [id, { EventAttributes: { status: 'delivered', message_id: 'wamid.test1', attempts: '1' } }]));
+    // WHEN the operator sends a test message
+    const result = await ops(['send', '--to', '+1 555 010 0042', '--template', 'hello_world', '--user-attr', 'FirstName=Ana']);
+    // THEN exactly one endpoint, with that number, went to the function; no campaign was created
+    expect(result).toMatchObject({ code: 0, err: '', out: 'test send to ***0042: delivered (message id wamid.test1)' });
+    expect(lambda.invocations).toHaveLength(1);
+    const event = lambda.invocations[0] as { Data: string; Endpoints: Record<string, { Address: string; User: unknown }> };
+    expect(Object.values(event.Endpoints)).toEqual([expect.objectContaining({ Address: '+15550100042', User: { UserAttributes: { FirstName: ['Ana'] } } })]);
+    expect(JSON.parse(event.Data)).toMatchObject({ type: 'template', template: { name: 'hello_world' } });
+    expect(pinpoint.requests).toHaveLength(0);
+  });
+
+  test('a failed test send exits 1 with the provider\'s code', async () => {
+    lambda.invoke = () => ({ 'ops-test-send': { EventAttributes: { status: 'failed', error_code: '131026', reason: 'undeliverable', attempts: '1' } } });
+    const result = await ops(['send', '--to', '+15550100042', '--template', 'hello_world']);
+    expect(result).toMatchObject({ code: 1, out: 'test send to ***0042: failed (131026, undeliverable)' });
+  });
+
+  test('on a Messenger deployment it builds Messenger\'s message, and puts the PSID where the function reads it', async () => {
+    lambda.environment = { CHANNEL: 'messenger', MESSENGER_PSID_ATTRIBUTE: 'psid' };
+    lambda.invoke = () => ({ 'ops-test-send': { EventAttributes: { status: 'delivered', message_id: 'm_1', attempts: '1' } } });
+    const result = await ops(['send', '--to', '1234567890123', '--text', 'Hello there']);
+    expect(result.code).toBe(0);
+    const event = lambda.invocations[0] as { Data: string; Endpoints: Record<string, { User: { UserAttributes: Record<string, string[]> } }> };
+    expect(JSON.parse(event.Data)).toEqual({ messaging_type: 'UPDATE', message: { text: 'Hello there' } });
+    expect(event.Endpoints['ops-test-send'].User.UserAttributes.psid).toEqual(['1234567890123']);
+  });
+
+  test.each([
+    [{ CHANNEL: 'messenger' }, ['--template', 'hello_world', '--now'], '--template and --param are for WhatsApp; Messenger sends --text'],
+    [{ CHANNEL: 'metrics' }, ['--template', 'hello_world', '--now'], 'the deployed function is the metrics channel, which sends nothing'],
+    [{ CHANNEL: 'whatsapp' }, ['--template', 'hello_world', '--now', '--param', ''], '--param number 1 is empty; WhatsApp refuses empty template parameters'],
+    [{ CHANNEL: 'whatsapp' }, ['--template', 'hello_world', '--to', 'nobody'], '--to must be a phone number (E.164, such as +15551234567)'],
+  ])('on a %j deployment, %j is refused in one line, with no campaign and no invocation', async (environment, flags, message) => {
+    lambda.environment = environment;
+    const result = await ops(['send', ...flags]);
+    expect(result).toMatchObject({ code: 2, err: `ops send: ${message}` });
+    expect(pinpoint.requests).toHaveLength(0);
+    expect(lambda.invocations).toHaveLength(0);
+  });
+
+  test('--dry-run prints the invocation with the number masked, and calls nothing', async () => {
+    const result = await ops(['send', '--to', '+15550100042', '--template', 'hello_world', '--channel', 'whatsapp', '--dry-run']);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^Invoke \{"FunctionName":"<DeliveryFunctionArn of PinpointCustomChannel-Delivery>"/);
+    expect(result.out).toContain('"Address":"+***0042"');
+    expect(result.out).not.toContain('15550100042');
+    expect(lambda.invocations).toHaveLength(0);
+    expect(cloudFormation.requests).toHaveLength(0);
   });
 });
 
@@ -324,10 +392,10 @@ describe('every command', () => {
 
 describe('npm run ops as a command', () => {
   /** Runs cli/ops.ts as `npm run ops` does, with the standard AWS endpoint variables pointing at the stand-ins. */
-  function command(argv: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  function command(argv: string[], stdin = '', bareEnvironment = false): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       const child = execFile(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'cli', 'ops.ts'), ...argv], {
-        env: {
+        env: bareEnvironment ? { PATH: process.env.PATH, HOME: os.tmpdir(), AWS_EC2_METADATA_DISABLED: 'true' } : {
           PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDTESTONLY', AWS_SECRET_ACCESS_KEY: 'test-only',
           AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.endpoint,
           AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, AWS_ENDPOINT_URL_PINPOINT: pinpoint.endpoint, NODE_NO_WARNINGS: '1',
@@ -337,6 +405,26 @@ describe('npm run ops as a command', () => {
       child.stdin!.end(stdin);
     });
   }
+
+  test('every dry run works with no AWS region, no credentials and nothing deployed', async () => {
+    const csv = csvFile('address\n+15550100001\n');
+    const runs = await Promise.all([
+      command(['set-token', '--dry-run'], TOKEN, true),
+      command(['add-endpoint', '--address', '+15550100007', '--dry-run'], '', true),
+      command(['import-endpoints', '--file', csv, '--dry-run'], '', true),
+      command(['send', '--template', 'hello_world', '--now', '--channel', 'whatsapp', '--dry-run'], '', true),
+      command(['send', '--to', '+15550100007', '--template', 'hello_world', '--channel', 'whatsapp', '--dry-run'], '', true),
+      command(['status', '--campaign', 'a'.repeat(32), '--dry-run'], '', true),
+    ]);
+    for (const run of runs) expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(runs.map((run) => run.stdout.split(' ')[0])).toEqual(['PutSecretValue', 'UpdateEndpointsBatch', 'UpdateEndpointsBatch', 'CreateCampaign', 'Invoke', 'GetCampaign']);
+  }, 60_000);
+
+  test('an unknown flag is one line, not the whole help', async () => {
+    const result = await command(['send', '--templte', 'x'], '', true);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining("ops send: Unknown option '--templte'")]);
+  });
 
   test('add-endpoint reaches Pinpoint through AWS_ENDPOINT_URL_PINPOINT; bad input exits 2 with one line', async () => {
     const ok = await command(['add-endpoint', '--address', '+15550100042']);
