@@ -1,0 +1,85 @@
+/**
+ * The README's claims that a test can check: the deploy steps, followed literally, produce a
+ * function that can send; the test send comes before any campaign is resumed; the Node.js version
+ * it names is the one package.json requires and the AWS SDK does not warn about.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../helpers';
+
+const ROOT = path.join(__dirname, '..', '..');
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+function section(heading: string): string {
+  const start = README.indexOf(`\n## ${heading}`);
+  expect(start).toBeGreaterThan(0);
+  const end = README.indexOf('\n## ', start + 4);
+  return README.slice(start, end < 0 ? undefined : end);
+}
+
+/** The steps' code blocks in order: JSON to merge into cdk.json's context, or shell commands. */
+function codeBlocks(text: string): { lang: string; body: string; at: number }[] {
+  return [...text.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], body: m[2].replace(/^ {3}/gm, ''), at: m.index! }));
+}
+
+describe('README: deploying into an account', () => {
+  const steps = section('Deploying into an account');
+
+  test('followed literally, every deploy it names synthesizes, and each time the function has what it needs to send', () => {
+    // GIVEN cdk.json as it ships, edited as each JSON block says, in order
+    let context: Record<string, unknown> = {};
+    const deploys: { stack: string; context: Record<string, unknown> }[] = [];
+    for (const block of codeBlocks(steps)) {
+      if (block.lang === 'json') context = { ...context, ...JSON.parse(block.body) };
+      for (const line of block.lang === 'sh' ? block.body.split('\n') : []) {
+        const deploy = /^npx cdk deploy (\S+)\s*$/.exec(line.trim());
+        if (deploy) deploys.push({ stack: deploy[1], context: { ...context } });
+        // The steps keep every setting in cdk.json: a -c flag would be gone on the next deploy.
+        if (/^npx cdk /.test(line.trim())) expect(line).not.toContain(' -c ');
+      }
+    }
+    expect(deploys.map((d) => d.stack)).toEqual(['PinpointCustomChannel-Delivery', 'PinpointCustomChannel-Campaign', 'PinpointCustomChannel-Campaign']);
+    expect(deploys[0].context.whatsappPhoneNumberId).toMatch(/^\d+$/);
+    for (const { stack, context: settings } of deploys) {
+      // WHEN the app is built as that deploy builds it
+      const app = buildApp(settings);
+      const stacks = [app.delivery, app.campaign].filter((s) => s !== undefined);
+      // THEN the named stack exists, and the function has its phone number id, secret and queue
+      expect(stacks.map((s) => s!.stackName)).toContain(stack);
+      Template.fromStack(app.delivery).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({
+          WHATSAPP_PHONE_NUMBER_ID: settings.whatsappPhoneNumberId, TOKEN_SECRET_ARN: Match.anyValue(), PARKING_QUEUE_URL: Match.anyValue(),
+        }) },
+      });
+    }
+    // and the last deploy resumes the campaign
+    const last = buildApp(deploys.at(-1)!.context);
+    Template.fromStack(last.campaign!).hasResourceProperties('AWS::Pinpoint::Campaign', { IsPaused: false });
+  });
+
+  test('the delivery stack comes first, and the test send comes before any campaign is resumed', () => {
+    const blocks = codeBlocks(steps);
+    const firstDeploy = blocks.find((b) => b.body.includes('npx cdk deploy'))!;
+    expect(firstDeploy.body).toContain('npx cdk deploy PinpointCustomChannel-Delivery');
+    const testSend = blocks.find((b) => /npm run ops -- send --to \S+/.test(b.body))!;
+    const resume = blocks.find((b) => b.body.includes('"campaignPaused": false'))!;
+    expect(testSend.at).toBeLessThan(resume.at);
+  });
+
+  test('the token step pipes the bare token into set-token and writes no token file', () => {
+    expect(steps).toContain("printf '%s' \"$TOKEN\" | npm run ops -- set-token");
+    expect(steps).not.toMatch(/token\.json/);
+  });
+});
+
+describe('README: set-up', () => {
+  test('the Node.js version it names is what package.json requires, and no older than the AWS SDK warns about', () => {
+    const named = Number(/with Node\.js (\d+) or later/.exec(section('Set-up'))![1]);
+    const engines = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).engines.node as string;
+    expect(engines).toBe(`>=${named}`);
+    const sdk = fs.readFileSync(path.join(ROOT, 'node_modules', '@aws-sdk', 'core', 'dist-cjs', 'submodules', 'client', 'index.js'), 'utf8');
+    const warnsBelow = Number(/const vv = (\d+);/.exec(sdk)![1]);
+    expect(named).toBeGreaterThanOrEqual(warnsBelow);
+  });
+});
