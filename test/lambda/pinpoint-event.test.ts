@@ -27,6 +27,7 @@ describe('parseEvent', () => {
     ['Data over 5 KB', { ...pinpointEvent(2), Data: JSON.stringify({ type: 'text', text: { body: 'x'.repeat(5200) } }) }, 'over the 5120-byte limit', 2],
     ['a __proto__ key in Data', { ...pinpointEvent(2), Data: '{"type":"text","text":{"__proto__":{"polluted":true}}}' }, 'Data.text.__proto__ is a forbidden key', 2],
     ['a constructor key deep in Data', { ...pinpointEvent(1), Data: '{"type":"t","t":[{"constructor":{}}]}' }, 'Data.t[0].constructor is a forbidden key', 1],
+    ['Data nested 2,500 levels deep', { ...pinpointEvent(2), Data: `{"type":"text","text":${'['.repeat(2500)}${']'.repeat(2500)}}` }, 'Data is nested more than 32 levels deep', 2],
     ['more than 50 endpoints', pinpointEvent(51), '51 entries, more than the 50 Pinpoint sends at once; none was answered', 0],
   ])('rejects an event with %s, naming the problem and the endpoints it can still answer for', (_name, event, problem, answerable) => {
     // WHEN a malformed event is parsed
