@@ -53,6 +53,20 @@ function redrive(options: Partial<Parameters<typeof runRedrive>[0]> = {}, guard?
   return run.then((summary) => ({ summary, lines }));
 }
 
+/** Runs `body` with the real duplicate guard over a DynamoDB stand-in of its own. */
+async function withGuard(body: (guard: PowertoolsDeliveryGuard) => Promise<void>): Promise<void> {
+  const table = await DynamoDbServer.start();
+  const client = new DynamoDBClient({ endpoint: table.endpoint, region: 'eu-west-1', credentials: CREDENTIALS });
+  try {
+    const guard = new PowertoolsDeliveryGuard('idempotency', 3600, client);
+    guard.registerDeadline(Date.now() + 60_000);
+    await body(guard);
+  } finally {
+    client.destroy();
+    await table.stop();
+  }
+}
+
 beforeAll(async () => {
   graph = await GraphApiServer.start({ validToken: TOKEN });
   queue = await SqsServer.start();
@@ -101,11 +115,7 @@ describe('redrive', () => {
 
   test('with the idempotency table, an endpoint a later invocation already delivered is deleted, not resent', async () => {
     // GIVEN two parked endpoints, one of which the function delivered in a later invocation of the same batch
-    const table = await DynamoDbServer.start();
-    const client = new DynamoDBClient({ endpoint: table.endpoint, region: 'eu-west-1', credentials: CREDENTIALS });
-    try {
-      const guard = new PowertoolsDeliveryGuard('idempotency', 3600, client);
-      guard.registerDeadline(Date.now() + 60_000);
+    await withGuard(async (guard) => {
       await park([parked(0), parked(1)]);
       const laterInvocation = await guard.run(deliveryKey(parked(0).ids, endpointId(0))!, async () => ({ endpointId: endpointId(0), status: 'delivered', messageId: 'wamid.later', attempts: 1 }));
       expect(laterInvocation.kind).toBe('sent');
@@ -116,19 +126,12 @@ describe('redrive', () => {
       expect(summary).toMatchObject({ delivered: 2, alreadyDelivered: 1, failed: 0 });
       expect(queue.messages).toHaveLength(0);
       expect(lines.at(-1)).toContain('(1 of them already delivered earlier, not resent)');
-    } finally {
-      client.destroy();
-      await table.stop();
-    }
+    });
   });
 
   test('a certain parked delivery whose endpoint a later attempt left uncertain is left as uncertain, then resent once with --include-uncertain', async () => {
     // GIVEN a parked 503 failure, and a later invocation whose request for the same endpoint went unanswered
-    const table = await DynamoDbServer.start();
-    const client = new DynamoDBClient({ endpoint: table.endpoint, region: 'eu-west-1', credentials: CREDENTIALS });
-    try {
-      const guard = new PowertoolsDeliveryGuard('idempotency', 3600, client);
-      guard.registerDeadline(Date.now() + 60_000);
+    await withGuard(async (guard) => {
       await park([parked(4)]);
       await guard.run(deliveryKey(parked(4).ids, endpointId(4))!, async () => ({ endpointId: endpointId(4), status: 'failed', errorCode: 'timeout', attempts: 1, mayHaveBeenSent: true }));
       // WHEN the redrive runs without --include-uncertain
@@ -145,10 +148,7 @@ describe('redrive', () => {
       expect(again.summary).toMatchObject({ received: 0 });
       expect(graph.requestsFor(phoneNumber(4))).toHaveLength(1);
       expect(queue.messages).toHaveLength(0);
-    } finally {
-      client.destroy();
-      await table.stop();
-    }
+    });
   });
 
   test('an uncertain delivery (its request went unanswered) is left unless --include-uncertain', async () => {
