@@ -100,6 +100,7 @@ describe('CampaignStack with an imported project and configured campaign', () =>
     pinpointProjectId: PROJECT_ID,
     endpointTypes: 'CUSTOM,SMS',
     campaignPaused: 'false',
+    whatsappPhoneNumberId: '109876543210987',
     campaignFrequency: 'DAILY',
     campaignStartTime: '2027-01-04T09:00:00Z',
     campaignEndTime: '2027-02-04T09:00:00Z',
