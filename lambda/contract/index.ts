@@ -6,3 +6,4 @@
 export * from './messages';
 export * from './names';
 export * from './settings';
+export * from './jobs';

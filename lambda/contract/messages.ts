@@ -35,10 +35,15 @@ export function parseMessageData(data: unknown): DataParseResult {
     return { ok: false, problem: 'Data is not valid JSON' };
   }
   if (!isObject(message)) return { ok: false, problem: 'Data is not a JSON object' };
-  if (depthOf(message, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) return { ok: false, problem: `Data is nested more than ${MAX_DATA_DEPTH} levels deep` };
-  const forbiddenPath = findForbiddenKey(message, 'Data');
-  if (forbiddenPath) return { ok: false, problem: `${forbiddenPath} is a forbidden key` };
-  return { ok: true, message };
+  const problem = messageShapeProblem(message, 'Data');
+  return problem ? { ok: false, problem } : { ok: true, message };
+}
+
+/** Why a parsed message (called `label` in the problem) is unsafe to copy and render: too deep, or a forbidden key. */
+export function messageShapeProblem(message: JsonObject, label: string): string | undefined {
+  if (depthOf(message, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) return `${label} is nested more than ${MAX_DATA_DEPTH} levels deep`;
+  const forbiddenPath = findForbiddenKey(message, label);
+  return forbiddenPath ? `${forbiddenPath} is a forbidden key` : undefined;
 }
 
 /** Why `message` cannot be sent on `channel`, phrased after "Data", or undefined. */

@@ -1,6 +1,7 @@
 /** What the delivery core is given: its adapters, its clock and deadline, and its settings. */
 import { MAX_ENDPOINTS } from '../contract';
 import type { ChannelProvider, Clock, DeliveryGuard, DeliveryLogger, OutcomeReporter, ParkingLot, TokenSource } from '../domain';
+import type { Pacer } from './pacing';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 
 export interface DeliverySettings {
@@ -51,6 +52,12 @@ export interface DeliveryDeps {
    * @default - none: every job is sent
    */
   readonly guard?: DeliveryGuard;
+  /**
+   * Spaces the requests at the provider's rate, and slows down when it throttles.
+   *
+   * @default - no pacing: as many requests at once as `settings.concurrency` allows
+   */
+  readonly pacer?: Pacer;
 }
 
 export function settingsOf(deps: DeliveryDeps): DeliverySettings {

@@ -3,6 +3,7 @@
  * `DeliveryDeps`, and it imports nothing but the domain and the contract.
  */
 export { mapConcurrent } from './concurrency';
+export { type Pacer, type PacerOptions, TokenPacer } from './pacing';
 export { DEFAULT_SETTINGS, type DeliveryDeps, type DeliverySettings } from './deps';
 export { deliveryKey } from './keys';
 export { deliver, type DeliverySummary, type PipelineOutcome, reject, type SummaryFields } from './pipeline';

@@ -82,6 +82,8 @@ class BatchSender {
     const { clock, deadline } = this.deps;
     try {
       for (;;) {
+        // Waiting for the pacer comes first, so the deadline is checked against when the request would start.
+        await this.deps.pacer?.acquire();
         const now = clock.now();
         if (!fitsBeforeDeadline(this.policy, now, 0, deadline)) {
           return this.outOfTime(job, attempts, last);
@@ -94,9 +96,15 @@ class BatchSender {
           token,
           signal: AbortSignal.timeout(Math.max(1, Math.min(this.settings.requestTimeoutMs, deadline - now))),
         });
-        if (outcome.ok) return this.delivered(job, outcome.messageId, attempts);
+        if (outcome.ok) {
+          this.deps.pacer?.onSuccess();
+          return this.delivered(job, outcome.messageId, attempts);
+        }
         last = outcome;
-        if (outcome.throttled) this.counters.throttled += 1;
+        if (outcome.throttled) {
+          this.counters.throttled += 1;
+          this.deps.pacer?.onThrottled();
+        }
 
         if (outcome.disposition === 'refresh-token' && !tokenRefreshed) {
           tokenRefreshed = true;
