@@ -11,3 +11,4 @@ export { renderTemplate, type RenderResult } from './render';
 export { failed, skipped } from './results';
 export { backoffDelay, DEFAULT_RETRY_POLICY, fitsBeforeDeadline, type RetryPolicy, systemClock } from './retry';
 export { sendJobs, type SendCounters, type SendJobsResult } from './sender';
+export { report } from './settle';

@@ -100,6 +100,37 @@ export interface DeliveryGuard {
   run(key: string, send: () => Promise<EndpointResult>): Promise<GuardedOutcome>;
 }
 
+/** A job on its way to the dead-letter queue: the original body, and why it ends there. */
+export interface DeadLetter {
+  /** Identifies the letter in the answer (the SQS message id of the job, or the endpoint id). */
+  readonly id: string;
+  readonly body: string;
+  readonly errorCode: string;
+  readonly reason: string;
+  /** Sending it again would fail the same way. */
+  readonly permanent: boolean;
+  /** The provider may have delivered it; a resend could message the person twice. */
+  readonly uncertain: boolean;
+}
+
+/** A job to put on the job queue. */
+export interface QueuedJob {
+  readonly id: string;
+  readonly body: string;
+  /** Seconds before it may be received (0 to 900). */
+  readonly delaySeconds: number;
+}
+
+/** The job queue and its dead-letter queue, as the worker and the triggers use them. */
+export interface JobQueue {
+  /** Puts jobs on the job queue; resolves to the ids it took. */
+  enqueue(jobs: readonly QueuedJob[], signal: AbortSignal): Promise<ReadonlySet<string>>;
+  /** Makes a received job visible again after `delaySeconds`, so that it is retried later, at pace. */
+  retryLater(receiptHandle: string, delaySeconds: number): Promise<void>;
+  /** Sends letters to the dead-letter queue; resolves to the ids it took. */
+  deadLetter(letters: readonly DeadLetter[], signal: AbortSignal): Promise<ReadonlySet<string>>;
+}
+
 /** The subset of Powertools' Logger the core uses; tests pass a recorder. */
 export interface DeliveryLogger {
   debug(message: string, ...extra: Record<string, unknown>[]): void;

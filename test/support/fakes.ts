@@ -1,6 +1,6 @@
 /** Fakes for driving the delivery core without a network, AWS or a real clock: one per port. */
 import type {
-  CampaignIds, ChannelProvider, Clock, DeliveryGuard, DeliveryLogger, EndpointDefinition, EndpointResult, FailureDisposition, GuardedOutcome, JsonObject,
+  CampaignIds, ChannelProvider, Clock, DeadLetter, DeliveryGuard, DeliveryLogger, EndpointDefinition, EndpointResult, FailureDisposition, GuardedOutcome, JobQueue, JsonObject, QueuedJob,
   OutcomeReporter, ParkedDelivery, ParkingLot, ParkingReport, RecipientResolution, ReportOutcome, SendOutcome, SendRequest, TokenSource,
 } from '../../lambda/domain';
 
@@ -117,5 +117,25 @@ export class FakeGuard implements DeliveryGuard {
     if (result.status === 'delivered') this.records.set(key, { messageId: result.messageId });
     else if (result.mayHaveBeenSent) this.records.set(key, { uncertain: true });
     return { kind: 'sent', result };
+  }
+}
+
+/** The job queue and its dead-letter queue in memory. */
+export class FakeJobQueue implements JobQueue {
+  readonly enqueued: QueuedJob[] = [];
+  readonly delayed: { receiptHandle: string; delaySeconds: number }[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  refuseDeadLetters = false;
+  async enqueue(jobs: readonly QueuedJob[]): Promise<ReadonlySet<string>> {
+    this.enqueued.push(...jobs);
+    return new Set(jobs.map((job) => job.id));
+  }
+  async retryLater(receiptHandle: string, delaySeconds: number): Promise<void> {
+    this.delayed.push({ receiptHandle, delaySeconds });
+  }
+  async deadLetter(letters: readonly DeadLetter[]): Promise<ReadonlySet<string>> {
+    if (this.refuseDeadLetters) return new Set();
+    this.deadLetters.push(...letters);
+    return new Set(letters.map((letter) => letter.id));
   }
 }

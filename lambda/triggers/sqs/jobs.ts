@@ -1,0 +1,162 @@
+/**
+ * The job-queue trigger: turns the SQS records a worker receives into delivery jobs, sends them at
+ * pace through the core, and decides each record's fate: done (deleted), retried later (a batch item
+ * failure whose visibility is set to the delay), or dead-lettered with the reason. A malformed job
+ * never fails its batch-mates and is never retried forever.
+ */
+import { isExpired, parseDeliveryJob, type DeliveryChannel, type DeliveryJobMessage } from '../../contract';
+import { type DeliveryDeps, report, sendJobs } from '../../core';
+import { type CampaignIds, type DeadLetter, type DeliveryJob, type EndpointResult, type JobQueue, maskRecipient } from '../../domain';
+
+export interface JobRecord {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  /** How many times SQS has handed this message out, this time included. */
+  readonly receiveCount: number;
+}
+
+export interface WorkerSettings {
+  /** After this many receives a job that still fails transiently is dead-lettered with its last error. */
+  readonly maxReceives: number;
+  /** First retry delay; doubles per receive, with jitter, up to maxDelaySeconds. */
+  readonly baseDelaySeconds: number;
+  readonly maxDelaySeconds: number;
+}
+
+export const DEFAULT_WORKER_SETTINGS: WorkerSettings = { maxReceives: 8, baseDelaySeconds: 2, maxDelaySeconds: 900 };
+
+export interface WorkerDeps extends DeliveryDeps {
+  readonly channel: DeliveryChannel;
+  readonly queue: JobQueue;
+  readonly worker?: WorkerSettings;
+}
+
+export interface WorkerSummary {
+  readonly jobs: number;
+  readonly delivered: number;
+  readonly alreadyDelivered: number;
+  /** Put back on the queue to be tried again later. */
+  readonly retried: number;
+  readonly throttled: number;
+  readonly deadLettered: number;
+  readonly expired: number;
+  readonly malformed: number;
+}
+
+export interface JobBatchOutcome {
+  /** The records SQS must hand out again (Lambda's partial batch response). */
+  readonly batchItemFailures: { itemIdentifier: string }[];
+  readonly summary: WorkerSummary;
+}
+
+/** The one error code of Meta's that concerns a single recipient: only that job waits. */
+const PAIR_RATE_LIMIT = '131056';
+const PAIR_RATE_DELAY_SECONDS = 8;
+
+export async function processJobs(records: readonly JobRecord[], deps: WorkerDeps): Promise<JobBatchOutcome> {
+  const settings = deps.worker ?? DEFAULT_WORKER_SETTINGS;
+  const now = deps.clock.now();
+  const letters: DeadLetter[] = [];
+  const retries: { record: JobRecord; delaySeconds: number }[] = [];
+  const finals: { job: DeliveryJobMessage; result: EndpointResult }[] = [];
+  const toSend: { record: JobRecord; job: DeliveryJobMessage }[] = [];
+  let malformed = 0;
+  let expired = 0;
+
+  for (const record of records) {
+    const parsed = parseDeliveryJob(record.body);
+    if (!parsed.ok || parsed.job.channel !== deps.channel) {
+      malformed += 1;
+      const problem = parsed.ok ? `the job is for ${parsed.job.channel}, and this worker sends ${deps.channel}` : parsed.problem;
+      deps.logger.error('Malformed job: sent to the dead-letter queue, not retried', { messageId: record.messageId, problem });
+      letters.push({ id: record.messageId, body: record.body, errorCode: 'malformed_job', reason: problem, permanent: true, uncertain: false });
+    } else if (isExpired(parsed.job, now)) {
+      expired += 1;
+      finals.push({ job: parsed.job, result: { endpointId: parsed.job.endpointId, status: 'failed', errorCode: 'expired', reason: `expired at ${parsed.job.expiresAt}`, attempts: 0, retryable: false } });
+    } else {
+      toSend.push({ record, job: parsed.job });
+    }
+  }
+
+  const sent = await sendJobs(toSend.map(({ job }) => asDeliveryJob(job)), deps);
+  sent.results.forEach((result, index) => {
+    const { record, job } = toSend[index];
+    const letter = (errorCode: string, reason: string, flags: { permanent: boolean; uncertain: boolean }) => {
+      letters.push({ id: record.messageId, body: JSON.stringify({ ...job, attempts: (job.attempts ?? 0) + result.attempts, lastError: { code: errorCode, reason } }), errorCode, reason, ...flags });
+      finals.push({ job, result: { ...result, status: 'failed' } });
+    };
+    if (result.status === 'delivered') {
+      finals.push({ job, result });
+    } else if (result.reason === 'uncertain_earlier' || result.mayHaveBeenSent) {
+      letter(result.errorCode ?? 'uncertain_earlier', result.reason ?? '', { permanent: false, uncertain: true });
+    } else if (result.status === 'failed' && !result.retryable) {
+      letter(result.errorCode ?? 'unknown', result.reason ?? '', { permanent: true, uncertain: false });
+    } else if (record.receiveCount >= settings.maxReceives) {
+      letter(result.errorCode ?? 'exhausted', `gave up after ${record.receiveCount} receives: ${result.reason ?? ''}`, { permanent: false, uncertain: false });
+    } else {
+      retries.push({ record, delaySeconds: retryDelay(record.receiveCount, result, settings, deps.random ?? Math.random) });
+    }
+  });
+
+  const failures = new Set(retries.map(({ record }) => record.messageId));
+  await Promise.all(retries.map(({ record, delaySeconds }) => deps.queue.retryLater(record.receiptHandle, delaySeconds).catch((error: unknown) => {
+    // The record still comes back, after the queue's own visibility timeout.
+    deps.logger.warn('Could not set the retry delay', { messageId: record.messageId, error: (error as Error).name });
+  })));
+  const deadLettered = await deadLetter(letters, deps);
+  for (const letter of letters) if (!deadLettered.has(letter.id)) failures.add(letter.id);
+  await reportByCampaign(finals, deps);
+
+  const summary: WorkerSummary = {
+    jobs: records.length,
+    delivered: finals.filter((f) => f.result.status === 'delivered').length,
+    alreadyDelivered: sent.counters.alreadyDelivered,
+    retried: retries.length,
+    throttled: sent.counters.throttled,
+    deadLettered: deadLettered.size,
+    expired,
+    malformed,
+  };
+  deps.logger.info('Job batch finished', { ...summary });
+  return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })), summary };
+}
+
+function asDeliveryJob(job: DeliveryJobMessage): DeliveryJob {
+  return {
+    endpointId: job.endpointId, channelType: job.channelType, recipient: job.recipient, maskedRecipient: maskRecipient(job.recipient),
+    message: job.message, key: job.idempotencyKey,
+  };
+}
+
+/** Exponential with full jitter; a recipient's pair-rate limit waits a fixed while, throttling at least that. */
+function retryDelay(receiveCount: number, result: EndpointResult, settings: WorkerSettings, random: () => number): number {
+  if (result.errorCode === PAIR_RATE_LIMIT) return PAIR_RATE_DELAY_SECONDS;
+  const bound = Math.min(settings.maxDelaySeconds, settings.baseDelaySeconds * 2 ** Math.max(0, receiveCount - 1));
+  return Math.max(1, Math.ceil(bound / 2 + (random() * bound) / 2));
+}
+
+/** Dead-letters what must go; what the queue did not take is retried instead, never dropped. */
+async function deadLetter(letters: readonly DeadLetter[], deps: WorkerDeps): Promise<ReadonlySet<string>> {
+  if (letters.length === 0) return new Set();
+  try {
+    const taken = await deps.queue.deadLetter(letters, AbortSignal.timeout((deps.settings?.settleTimeoutMs ?? 1000) * 3));
+    if (taken.size < letters.length) deps.logger.error('The dead-letter queue did not take every job; they will be received again', { notTaken: letters.length - taken.size });
+    return taken;
+  } catch (error) {
+    deps.logger.error('The dead-letter queue could not be reached; the jobs will be received again', { error: (error as Error).name });
+    return new Set();
+  }
+}
+
+/** Jobs of one batch may come from different campaigns: one report per campaign. */
+async function reportByCampaign(finals: readonly { job: DeliveryJobMessage; result: EndpointResult }[], deps: WorkerDeps): Promise<void> {
+  const groups = new Map<string, { ids: CampaignIds; results: EndpointResult[] }>();
+  for (const { job, result } of finals) {
+    const key = JSON.stringify(job.campaign);
+    const group = groups.get(key) ?? { ids: job.campaign, results: [] };
+    group.results.push(result);
+    groups.set(key, group);
+  }
+  for (const { ids, results } of groups.values()) await report(ids, results, deps);
+}
