@@ -4,7 +4,8 @@
  * same functions, from its flags.
  */
 import {
-  type Channel, CHANNELS, DEFAULT_CHANNEL, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+  type Channel, CHANNELS, DEFAULT_CHANNEL, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_MESSAGES_PER_SECOND, DEFAULT_WORKER_CONCURRENCY,
+  DELIVERY_MODES, type DeliveryMode, MAX_MESSAGES_PER_SECOND, DEFAULT_GRAPH_API_VERSION, DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   DEFAULT_MESSENGER_PAGE_ID, DEFAULT_PSID_ATTRIBUTE, type DeliveryChannel, ENV, graphBaseUrlProblem, MAX_ENDPOINTS, SETTING_RULES,
 } from './contract';
 import { DEFAULT_SETTINGS } from './core';
@@ -13,21 +14,14 @@ import type { ProviderConfig } from './providers';
 /** What the function does, from CHANNEL: count endpoints, or deliver them through a provider. */
 export type FunctionConfig = { readonly channel: 'metrics' } | DeliveryConfig;
 
-export interface DeliveryConfig {
-  readonly channel: DeliveryChannel;
-  readonly provider: ProviderConfig;
-  readonly tokenSecretArn: string;
+export interface DeliveryConfig extends DeliverySettingsConfig {
+  readonly deliveryMode: DeliveryMode;
   /** Where failed deliveries are parked for a later retry. */
   readonly parkingQueueUrl: string;
-  readonly tokenCacheSeconds: number;
+  /** Where queued mode puts every endpoint's job. */
+  readonly jobQueueUrl?: string;
   readonly concurrency: number;
-  readonly requestTimeoutMs: number;
   readonly maxAttempts: number;
-  /** Report each endpoint's outcome to Pinpoint with PutEvents. Off when no Pinpoint project is configured. */
-  readonly reportToPinpoint: boolean;
-  /** The DynamoDB table remembering delivered endpoints; undefined turns the duplicate check off. */
-  readonly idempotencyTableName?: string;
-  readonly idempotencyTtlSeconds: number;
 }
 
 /** The function is not configured to send. Nothing was sent. */
@@ -92,19 +86,70 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
     if (read.problems.length > 0) throw new ConfigurationError(read.problems);
     return { channel };
   }
+  const deliveryMode = read.optional(ENV.deliveryMode, 'direct', new RegExp(`^(${DELIVERY_MODES.join('|')})$`), `one of ${DELIVERY_MODES.join(', ')}`) as DeliveryMode;
   const config: DeliveryConfig = {
+    ...readDeliverySettings(read, channel),
+    deliveryMode,
+    parkingQueueUrl: read.required(ENV.parkingQueueUrl, /^https?:\/\/\S+$/, 'the URL of the SQS queue that keeps failed deliveries'),
+    // Queued mode enqueues every endpoint: it needs the job queue; direct mode does not.
+    jobQueueUrl: deliveryMode === 'queued' ? read.required(ENV.jobQueueUrl, QUEUE_URL, 'the URL of the job queue') : undefined,
+    concurrency: read.integer(ENV.maxConcurrency, DEFAULT_SETTINGS.concurrency, 1, MAX_ENDPOINTS),
+    maxAttempts: read.integer(ENV.maxAttempts, DEFAULT_SETTINGS.retry.maxAttempts, 1, 10),
+  };
+  if (read.problems.length > 0) throw new ConfigurationError(read.problems);
+  return config;
+}
+
+export interface WorkerConfig extends DeliverySettingsConfig {
+  readonly jobQueueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  /** This worker's share of the rate: MESSAGES_PER_SECOND divided by WORKER_CONCURRENCY. */
+  readonly ratePerSecond: number;
+  readonly maxReceives: number;
+}
+
+/** The worker's settings, read from its environment once per container. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
+  const read = new EnvReader(env);
+  const channel = read.optional(ENV.channel, DEFAULT_CHANNEL, /^(whatsapp|messenger)$/, 'whatsapp or messenger (the metrics channel has no worker)') as DeliveryChannel;
+  const messagesPerSecond = read.integer(ENV.messagesPerSecond, DEFAULT_MESSAGES_PER_SECOND, 1, MAX_MESSAGES_PER_SECOND);
+  const workers = read.integer(ENV.workerConcurrency, DEFAULT_WORKER_CONCURRENCY, 1, 1000);
+  const config: WorkerConfig = {
+    ...readDeliverySettings(read, channel),
+    jobQueueUrl: read.required(ENV.jobQueueUrl, QUEUE_URL, 'the URL of the job queue'),
+    deadLetterQueueUrl: read.required(ENV.deadLetterQueueUrl, QUEUE_URL, 'the URL of the job queue\'s dead-letter queue'),
+    ratePerSecond: messagesPerSecond / Math.max(1, workers),
+    maxReceives: read.integer(ENV.maxReceives, 8, 1, 100),
+  };
+  if (read.problems.length > 0) throw new ConfigurationError(read.problems);
+  return config;
+}
+
+const QUEUE_URL = /^https?:\/\/\S+$/;
+
+/** What the function and the worker both read: the provider, the token, reporting and the duplicate check. */
+export interface DeliverySettingsConfig {
+  readonly channel: DeliveryChannel;
+  readonly provider: ProviderConfig;
+  readonly tokenSecretArn: string;
+  readonly tokenCacheSeconds: number;
+  readonly requestTimeoutMs: number;
+  /** Report each endpoint's outcome to Pinpoint with PutEvents. Off when no Pinpoint project is configured. */
+  readonly reportToPinpoint: boolean;
+  /** The DynamoDB table remembering delivered endpoints; undefined turns the duplicate check off. */
+  readonly idempotencyTableName?: string;
+  readonly idempotencyTtlSeconds: number;
+}
+
+function readDeliverySettings(read: EnvReader, channel: DeliveryChannel): DeliverySettingsConfig {
+  return {
     channel,
     provider: read.provider(channel),
     tokenSecretArn: read.required(ENV.tokenSecretArn, SETTING_RULES.tokenSecretArn.pattern, SETTING_RULES.tokenSecretArn.expected),
     tokenCacheSeconds: read.integer(ENV.tokenCacheSeconds, 300, 1, 3600),
-    parkingQueueUrl: read.required(ENV.parkingQueueUrl, /^https?:\/\/\S+$/, 'the URL of the SQS queue that keeps failed deliveries'),
-    concurrency: read.integer(ENV.maxConcurrency, DEFAULT_SETTINGS.concurrency, 1, MAX_ENDPOINTS),
     requestTimeoutMs: read.integer(ENV.requestTimeoutMs, DEFAULT_SETTINGS.requestTimeoutMs, 100, 14000),
-    maxAttempts: read.integer(ENV.maxAttempts, DEFAULT_SETTINGS.retry.maxAttempts, 1, 10),
     reportToPinpoint: read.optional(ENV.reportToPinpoint, 'false', /^(true|false)$/, 'true or false') === 'true',
     idempotencyTableName: read.optional(ENV.idempotencyTableName, '', SETTING_RULES.idempotencyTableName.pattern, SETTING_RULES.idempotencyTableName.expected) || undefined,
     idempotencyTtlSeconds: read.integer(ENV.idempotencyTtlSeconds, DEFAULT_IDEMPOTENCY_TTL_SECONDS, 60, 365 * 24 * 3600),
   };
-  if (read.problems.length > 0) throw new ConfigurationError(read.problems);
-  return config;
 }

@@ -5,19 +5,16 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { PowertoolsDeliveryGuard } from './adapters/dynamodb-delivery-guard';
-import { PinpointOutcomeReporter } from './adapters/pinpoint-outcome-reporter';
-import { SecretsManagerTokenSource } from './adapters/secrets-manager-token-source';
+import { SqsJobQueue } from './adapters/sqs-job-queue';
 import { SqsParkingLot } from './adapters/sqs-parking-lot';
+import { type DeliveryAdapters, deliveryAdapters } from './adapters/wiring';
 import { CHANNEL_TYPE_METRIC, type ChannelTypeGroup, ENV, isObject, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './contract';
 import { ConfigurationError, type DeliveryConfig, loadFunctionConfig } from './config';
 import { DEFAULT_SETTINGS, systemClock } from './core';
-import type { ChannelProvider } from './domain';
+import type { JobQueue } from './domain';
 import { countEndpoints } from './metrics-channel';
-import { createProvider } from './providers';
 import { type BatchOutcome, deliverBatch } from './triggers/pinpoint/batch';
 import { campaignIds } from './triggers/pinpoint/event';
 
@@ -31,14 +28,12 @@ const serviceName = process.env[ENV.powertoolsServiceName] ?? SERVICE_NAME;
 const logger = new Logger({ serviceName });
 const metrics = new Metrics({ namespace: process.env[ENV.powertoolsMetricsNamespace] ?? METRICS_NAMESPACE, serviceName });
 
-interface DeliveryRuntime {
+interface DeliveryRuntime extends DeliveryAdapters {
   readonly kind: 'delivery';
   readonly config: DeliveryConfig;
-  readonly provider: ChannelProvider;
-  readonly tokens: SecretsManagerTokenSource;
   readonly parking: SqsParkingLot;
-  readonly reporter?: PinpointOutcomeReporter;
-  readonly guard?: PowertoolsDeliveryGuard;
+  /** Queued mode's job queue. */
+  readonly jobs?: JobQueue;
 }
 
 /** Built at cold start; a configuration problem is kept and reported by every invocation. */
@@ -46,15 +41,14 @@ const runtime: DeliveryRuntime | { readonly kind: 'metrics' } | ConfigurationErr
   try {
     const config = loadFunctionConfig(process.env);
     if (config.channel === 'metrics') return { kind: 'metrics' } as const;
-    const provider = createProvider(config.provider);
+    const sqs = new SQSClient({});
     return {
       kind: 'delivery' as const,
       config,
-      provider,
-      tokens: new SecretsManagerTokenSource(config.tokenSecretArn, config.tokenCacheSeconds),
-      parking: new SqsParkingLot(new SQSClient({}), config.parkingQueueUrl),
-      reporter: config.reportToPinpoint ? new PinpointOutcomeReporter(new PinpointClient({}), provider.channel) : undefined,
-      guard: config.idempotencyTableName ? new PowertoolsDeliveryGuard(config.idempotencyTableName, config.idempotencyTtlSeconds) : undefined,
+      ...deliveryAdapters(config),
+      parking: new SqsParkingLot(sqs, config.parkingQueueUrl),
+      // Queued mode enqueues every endpoint; it dead-letters nothing itself, so the parking queue stands in.
+      jobs: config.jobQueueUrl ? new SqsJobQueue(sqs, config.jobQueueUrl, config.parkingQueueUrl) : undefined,
     };
   } catch (error) {
     if (error instanceof ConfigurationError) return error;
@@ -78,6 +72,7 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
   const startedAt = Date.now();
   runtime.guard?.registerLambdaContext(context);
   try {
+    const queued = runtime.jobs ? { jobs: runtime.jobs, channel: runtime.config.channel } : undefined;
     const outcome = await deliverBatch(event, {
       provider: runtime.provider,
       tokens: runtime.tokens,
@@ -93,7 +88,7 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
         requestTimeoutMs: runtime.config.requestTimeoutMs,
         retry: { ...DEFAULT_SETTINGS.retry, maxAttempts: runtime.config.maxAttempts },
       },
-    });
+    }, queued);
     recordMetrics(outcome, Date.now() - startedAt);
     return outcome.response;
   } catch (error) {
@@ -119,6 +114,7 @@ function recordMetrics({ summary }: BatchOutcome, durationMs: number): void {
   count(METRIC.failed, summary.failed);
   count(METRIC.skipped, summary.skipped);
   count(METRIC.parked, summary.parked);
+  count(METRIC.queued, summary.queued);
   count(METRIC.parkingFailed, summary.parkingFailed);
   count(METRIC.reportFailed, summary.reportFailed);
   count(METRIC.alreadyDelivered, summary.alreadyDelivered);

@@ -30,7 +30,25 @@ export const METRIC = {
   throttled: 'Throttled',
   endpointCount: 'EndpointCount',
   batchDuration: 'BatchDuration',
+  /** Jobs put on the job queue (queued mode). */
+  queued: 'Queued',
+  /** The worker's: jobs dead-lettered, dropped as expired, and refused as malformed. */
+  deadLettered: 'DeadLettered',
+  expired: 'Expired',
+  malformedJobs: 'MalformedJobs',
+  /** Requests the worker made; with Throttled, the throttled share. */
+  requests: 'Requests',
 } as const;
+
+/** How Pinpoint's invocation delivers: it sends (direct), or it enqueues jobs for the worker (queued). */
+export const DELIVERY_MODES = ['direct', 'queued'] as const;
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
+
+/** WhatsApp's default throughput per phone number; Meta raises it up to 1,000 for upgraded numbers. */
+export const DEFAULT_MESSAGES_PER_SECOND = 80;
+export const MAX_MESSAGES_PER_SECOND = 1000;
+/** Workers receiving from the job queue at once (the event source mapping's maximum concurrency; SQS allows 2 to 1,000). */
+export const DEFAULT_WORKER_CONCURRENCY = 2;
 
 /** The message of the function's one summary log line per batch; `ops status` queries it. */
 export const BATCH_SUMMARY_MESSAGE = 'Batch finished';
@@ -58,6 +76,13 @@ export const ENV = {
   whatsappPhoneNumberId: 'WHATSAPP_PHONE_NUMBER_ID',
   messengerPageId: 'MESSENGER_PAGE_ID',
   messengerPsidAttribute: 'MESSENGER_PSID_ATTRIBUTE',
+  deliveryMode: 'DELIVERY_MODE',
+  jobQueueUrl: 'JOB_QUEUE_URL',
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  /** The rate the phone number (or Page) receives, across all workers. */
+  messagesPerSecond: 'MESSAGES_PER_SECOND',
+  workerConcurrency: 'WORKER_CONCURRENCY',
+  maxReceives: 'MAX_RECEIVES',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
@@ -69,6 +94,9 @@ export const STACK_OUTPUT = {
   deliveryFunctionName: 'DeliveryFunctionName',
   deliveryLogGroupName: 'DeliveryLogGroupName',
   parkingQueueUrl: 'ParkingQueueUrl',
+  jobQueueUrl: 'JobQueueUrl',
+  jobDeadLetterQueueUrl: 'JobDeadLetterQueueUrl',
+  workerFunctionName: 'WorkerFunctionName',
   idempotencyTableName: 'IdempotencyTableName',
   projectId: 'ProjectId',
   segmentId: 'SegmentId',

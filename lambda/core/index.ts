@@ -6,7 +6,7 @@ export { mapConcurrent } from './concurrency';
 export { type Pacer, type PacerOptions, TokenPacer } from './pacing';
 export { DEFAULT_SETTINGS, type DeliveryDeps, type DeliverySettings } from './deps';
 export { deliveryKey } from './keys';
-export { deliver, type DeliverySummary, type PipelineOutcome, reject, type SummaryFields } from './pipeline';
+export { deliver, type DeliverySummary, enqueue, type PipelineOutcome, reject, type SummaryFields } from './pipeline';
 export { renderTemplate, type RenderResult } from './render';
 export { failed, skipped } from './results';
 export { backoffDelay, DEFAULT_RETRY_POLICY, fitsBeforeDeadline, type RetryPolicy, systemClock } from './retry';

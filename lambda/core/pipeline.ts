@@ -4,7 +4,9 @@
  * the results into its own response.
  */
 import { BATCH_SUMMARY_MESSAGE } from '../contract';
-import { type CampaignIds, type DeliveryJob, type EndpointResult, type EndpointStatus, maskEndpointId } from '../domain';
+import {
+  type CampaignIds, type DeliveryJob, type EndpointResult, type EndpointStatus, type JobQueue, maskEndpointId, type QueuedJob,
+} from '../domain';
 import type { DeliveryDeps } from './deps';
 import { failed, isResult } from './results';
 import { sendJobs, type SendCounters } from './sender';
@@ -16,6 +18,8 @@ export interface DeliverySummary {
   readonly failed: number;
   readonly skipped: number;
   readonly parked: number;
+  /** Handed to the job queue (queued mode). */
+  readonly queued: number;
   /** Failed endpoints the parking queue did not take. Any is an alarm: they can only be resent by hand. */
   readonly parkingFailed: number;
   /** Endpoints whose outcome could not be reported (0 when reporting is off). */
@@ -53,6 +57,33 @@ export async function deliver(
   return finish(parked.results, { ...sent.counters, parkingFailed: parked.parkingFailed, reportFailed }, deps, fields);
 }
 
+/**
+ * Queued mode: every job goes to the job queue, as `toQueued` writes it, instead of being sent; the
+ * rest of `items` are final already. A job the queue does not take fails retryable.
+ */
+export async function enqueue(
+  ids: CampaignIds, items: ReadonlyArray<DeliveryJob | EndpointResult>, deps: DeliveryDeps & { readonly jobs: JobQueue },
+  toQueued: (job: DeliveryJob) => QueuedJob, fields: SummaryFields = {},
+): Promise<PipelineOutcome> {
+  const jobs = items.filter((item): item is DeliveryJob => !isResult(item));
+  let taken: ReadonlySet<string> = new Set();
+  if (jobs.length > 0) {
+    try {
+      taken = await deps.jobs.enqueue(jobs.map(toQueued), AbortSignal.timeout((deps.settings?.settleTimeoutMs ?? 1000) * 2));
+    } catch (error) {
+      deps.logger.error('The job queue could not be reached; nothing was queued', { error: (error as Error).name });
+    }
+  }
+  if (taken.size < jobs.length) deps.logger.error('The job queue did not take every job; those endpoints are reported failed and retryable', { notQueued: jobs.length - taken.size });
+  const results = items.map((item): EndpointResult => {
+    if (isResult(item)) return item;
+    if (taken.has(item.endpointId)) return { endpointId: item.endpointId, status: 'queued', channelType: item.channelType, attempts: 0 };
+    return failed(item.endpointId, item.channelType, 'not_queued', 'the job queue did not take the job', true);
+  });
+  const reportFailed = await report(ids, results, deps);
+  return finish(results, { ...NO_SENDS, reportFailed }, deps, fields);
+}
+
 /** A bad event: nothing is sent, one log line says why, and every endpoint it names fails with that reason. */
 export async function reject(
   ids: CampaignIds, endpoints: ReadonlyArray<{ endpointId: string; channelType?: string }>, errorCode: string, problem: string,
@@ -76,6 +107,7 @@ function finish(results: EndpointResult[], counters: BatchCounters, deps: Delive
     failed: count('failed'),
     skipped: count('skipped'),
     parked: count('parked'),
+    queued: count('queued'),
     alreadyDelivered: counters.alreadyDelivered,
     parkingFailed: counters.parkingFailed,
     reportFailed: counters.reportFailed,

@@ -18,9 +18,9 @@ export interface CampaignIds {
 /**
  * Every endpoint ends in exactly one of these. `parked`: a transient failure, kept in the parking
  * queue for a later retry. `failed`: permanent (with the reason), or transient but the parking queue
- * could not take it (then `retryable`).
+ * could not take it (then `retryable`). `queued`: handed to the job queue, for the worker to send.
  */
-export type EndpointStatus = 'delivered' | 'failed' | 'skipped' | 'parked';
+export type EndpointStatus = 'delivered' | 'failed' | 'skipped' | 'parked' | 'queued';
 
 /** What was (or would have been) sent, for the caller to park or resend. */
 export interface Delivery {

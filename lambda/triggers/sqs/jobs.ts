@@ -39,6 +39,8 @@ export interface WorkerSummary {
   /** Put back on the queue to be tried again later. */
   readonly retried: number;
   readonly throttled: number;
+  /** Requests made to the provider: the base of the throttled share. */
+  readonly requests: number;
   readonly deadLettered: number;
   readonly expired: number;
   readonly malformed: number;
@@ -114,6 +116,7 @@ export async function processJobs(records: readonly JobRecord[], deps: WorkerDep
     alreadyDelivered: sent.counters.alreadyDelivered,
     retried: retries.length,
     throttled: sent.counters.throttled,
+    requests: sent.results.reduce((sum, result) => sum + result.attempts, 0),
     deadLettered: deadLettered.size,
     expired,
     malformed,

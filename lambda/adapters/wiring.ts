@@ -1,0 +1,28 @@
+/**
+ * The adapters both entry points (the function Pinpoint invokes, and the job-queue worker) build at
+ * cold start from their settings: the provider, its token, the reporter and the duplicate guard.
+ */
+import { PinpointClient } from '@aws-sdk/client-pinpoint';
+import type { DeliverySettingsConfig } from '../config';
+import type { ChannelProvider } from '../domain';
+import { createProvider } from '../providers';
+import { PowertoolsDeliveryGuard } from './dynamodb-delivery-guard';
+import { PinpointOutcomeReporter } from './pinpoint-outcome-reporter';
+import { SecretsManagerTokenSource } from './secrets-manager-token-source';
+
+export interface DeliveryAdapters {
+  readonly provider: ChannelProvider;
+  readonly tokens: SecretsManagerTokenSource;
+  readonly reporter?: PinpointOutcomeReporter;
+  readonly guard?: PowertoolsDeliveryGuard;
+}
+
+export function deliveryAdapters(config: DeliverySettingsConfig): DeliveryAdapters {
+  const provider = createProvider(config.provider);
+  return {
+    provider,
+    tokens: new SecretsManagerTokenSource(config.tokenSecretArn, config.tokenCacheSeconds),
+    reporter: config.reportToPinpoint ? new PinpointOutcomeReporter(new PinpointClient({}), provider.channel) : undefined,
+    guard: config.idempotencyTableName ? new PowertoolsDeliveryGuard(config.idempotencyTableName, config.idempotencyTtlSeconds) : undefined,
+  };
+}
