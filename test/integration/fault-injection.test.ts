@@ -164,9 +164,10 @@ describe('fault injection', () => {
 
     // THEN every endpoint is delivered, failed or parked, once; delivered ones were accepted once
     const groups = expectAccountedFor(events, response);
-    // Not a degenerate run: most endpoints got through (fewer on a busy machine, where more requests
-    // outlast the timeout and are parked; the accounting above holds either way).
-    expect(groups.delivered.length).toBeGreaterThan(1000);
+    // Not a degenerate run, however fast the machine: every kind of fault was met, and endpoints were
+    // delivered on a retry after one (how many depends on speed: a busy machine parks more).
+    expect([...new Set(graph.requests.map((r) => r.answer))].sort()).toEqual(['accept', 'error', 'hang', 'reset']);
+    expect(groups.delivered.filter((id) => graph.requestsFor(phoneNumber(indexOf(id))).length > 1).length).toBeGreaterThan(0);
     expect(groups.parked.length).toBeGreaterThan(0);
     expect(groups.failed.length).toBeGreaterThan(0);
     // failed ones are the permanent rejections, parked and flagged for inspection (or transient ones the
