@@ -27,6 +27,8 @@ export function addCustomChannelStacks(app: App, config: AppConfig): CustomChann
     deliveryFunction: delivery.deliveryFunction,
     deliveryRole: reportsOutcomes ? delivery.executionRole : undefined,
     pinpoint: config.pinpoint,
+    // The metrics channel sends nothing, so it has no rate to keep to.
+    messagesPerSecond: config.channel.kind === 'metrics' ? undefined : config.delivery.messagesPerSecond,
   });
   return { delivery, campaign };
 }

@@ -22,6 +22,13 @@ export interface CampaignStackProps extends StackProps {
 
   /** The Pinpoint project and sample campaign settings. */
   readonly pinpoint: PinpointConfig;
+
+  /**
+   * The campaign's `Limits.MessagesPerSecond`: the rate the phone number (or Page) receives.
+   *
+   * @default - Pinpoint's own default
+   */
+  readonly messagesPerSecond?: number;
 }
 
 /**
@@ -46,6 +53,7 @@ export class CampaignStack extends Stack {
       paused: props.pinpoint.paused,
       schedule: props.pinpoint.schedule,
       invokePermissionScope: props.pinpoint.invokePermissionScope,
+      messagesPerSecond: props.messagesPerSecond,
     });
 
     if (props.deliveryRole) this.grantOutcomeReporting(props.deliveryRole);

@@ -12,7 +12,8 @@ import {
 } from './config-readers';
 import {
   type Channel, channelMessageProblem, CHANNELS, DEFAULT_CHANNEL, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, DEFAULT_MESSENGER_PAGE_ID,
-  DEFAULT_PSID_ATTRIBUTE, DEFAULT_STACK_NAME_PREFIX, graphBaseUrlProblem, MAX_ENDPOINTS, parseMessageData, SETTING_RULES, STACK_NAME_PREFIX_PATTERN,
+  DEFAULT_MESSAGES_PER_SECOND, DEFAULT_PSID_ATTRIBUTE, DEFAULT_STACK_NAME_PREFIX, DEFAULT_WORKER_CONCURRENCY, DELIVERY_MODES, type DeliveryMode,
+  graphBaseUrlProblem, MAX_ENDPOINTS, MAX_MESSAGES_PER_SECOND, parseMessageData, SETTING_RULES, STACK_NAME_PREFIX_PATTERN,
 } from '../lambda/contract';
 import {
   CAMPAIGN_FREQUENCIES, type CampaignFrequency, ENDPOINT_TYPES, type EndpointType, INVOKE_PERMISSION_SCOPES, type InvokePermissionScope, isEndpointType,
@@ -34,6 +35,12 @@ export interface DeliveryTuningConfig {
   readonly concurrency: number;
   /** Remember delivered endpoints so that a repeated batch messages no one twice. */
   readonly idempotency: boolean;
+  /** `direct`: Pinpoint's invocation sends. `queued`: it enqueues a job per endpoint for the worker. */
+  readonly mode: DeliveryMode;
+  /** The rate the phone number (or Page) receives, across all workers (1-1,000). */
+  readonly messagesPerSecond: number;
+  /** Workers receiving from the job queue at once (2-1,000). */
+  readonly workerConcurrency: number;
 }
 
 export interface AlarmsConfig {
@@ -118,6 +125,9 @@ export function parseConfig(lookup: ContextLookup, now = Date.now()): AppConfig 
     delivery: {
       concurrency: readInteger(lookup, 'deliveryConcurrency', MAX_ENDPOINTS, 1, MAX_ENDPOINTS),
       idempotency: readBoolean(lookup, 'idempotency', true),
+      mode: readEnum(lookup, 'deliveryMode', DELIVERY_MODES, 'direct'),
+      messagesPerSecond: readInteger(lookup, 'messagesPerSecond', DEFAULT_MESSAGES_PER_SECOND, 1, MAX_MESSAGES_PER_SECOND),
+      workerConcurrency: readInteger(lookup, 'workerConcurrency', DEFAULT_WORKER_CONCURRENCY, 2, 1000),
     },
     alarms: {
       email: readOptionalString(lookup, 'alarmEmail', EMAIL, 'an email address such as ops@example.com'),
@@ -144,7 +154,7 @@ function checkCanSend(config: AppConfig): void {
 export const CONTEXT_KEYS = [
   'stackNamePrefix', 'complianceChecks', 'pinpointEnabled', 'pinpointProjectId', 'tokenSecretArn', 'tokenSecretKmsKeyArn', 'channel',
   'whatsappPhoneNumberId', 'messengerPageId', 'messengerPsidAttribute', 'graphApiVersion', 'graphApiBaseUrl', 'logRetentionDays',
-  'deliveryConcurrency', 'idempotency', 'alarmEmail', 'failedDeliveriesAlarmThreshold', 'endpointTypes', 'campaignMessage',
+  'deliveryConcurrency', 'idempotency', 'deliveryMode', 'messagesPerSecond', 'workerConcurrency', 'alarmEmail', 'failedDeliveriesAlarmThreshold', 'endpointTypes', 'campaignMessage',
   'campaignPaused', 'campaignStartTime', 'campaignFrequency', 'campaignEndTime', 'invokePermissionScope',
 ] as const;
 

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import type { AlarmsConfig, ChannelConfig, DeliveryTuningConfig, TokenSecretConfig } from './config';
 import { CustomChannelFunction } from './constructs/custom-channel-function';
 import { DeliveryAlarms } from './constructs/delivery-alarms';
+import { JobQueueWorker } from './constructs/job-queue-worker';
 
 import { ENV, MAX_ENDPOINTS, METRICS_NAMESPACE, SERVICE_NAME, STACK_OUTPUT } from '../lambda/contract';
 
@@ -76,6 +77,8 @@ export class DeliveryStack extends Stack {
   public readonly tokenSecret?: secretsmanager.ISecret;
   public readonly parkingQueue?: sqs.IQueue;
   public readonly idempotencyTable?: dynamodb.ITable;
+  /** The job queue, its dead-letter queue and the worker; undefined for the metrics channel. */
+  public readonly jobs?: JobQueueWorker;
 
   constructor(scope: Construct, id: string, props: DeliveryStackProps) {
     super(scope, id, props);
@@ -94,17 +97,31 @@ export class DeliveryStack extends Stack {
       if (props.delivery?.idempotency ?? true) this.idempotencyTable = this.createIdempotencyTable();
     }
 
+    const environment = {
+      [ENV.powertoolsServiceName]: SERVICE_NAME,
+      [ENV.powertoolsMetricsNamespace]: METRICS_NAMESPACE,
+      ...channelEnvironment(props),
+    };
+    // Any producer can feed the job queue, so every delivering channel gets it, in either mode.
+    this.jobs = this.tokenSecret && new JobQueueWorker(this, 'Jobs', {
+      tokenSecret: this.tokenSecret,
+      tokenEncryptionKey: encryptionKey,
+      idempotencyTable: this.idempotencyTable,
+      environment,
+      messagesPerSecond: props.delivery?.messagesPerSecond,
+      workerConcurrency: props.delivery?.workerConcurrency,
+      logRetention: props.logRetention,
+    });
+    const queued = props.delivery?.mode === 'queued';
     const delivery = new CustomChannelFunction(this, 'Delivery', {
       tokenSecret: this.tokenSecret,
       parkingQueue: this.parkingQueue,
       idempotencyTable: this.idempotencyTable,
       tokenEncryptionKey: encryptionKey,
       logRetention: props.logRetention,
-      environment: {
-        [ENV.powertoolsServiceName]: SERVICE_NAME,
-        [ENV.powertoolsMetricsNamespace]: METRICS_NAMESPACE,
-        ...channelEnvironment(props),
-      },
+      // Only queued mode sends jobs from Pinpoint's invocation, so only it may.
+      jobQueue: queued ? this.jobs?.queue : undefined,
+      environment: { ...environment, ...(queued && this.jobs ? { [ENV.deliveryMode]: 'queued' } : {}) },
     });
     this.deliveryFunction = delivery.function;
     this.executionRole = delivery.role;
@@ -112,6 +129,9 @@ export class DeliveryStack extends Stack {
     new DeliveryAlarms(this, 'Alarms', {
       function: delivery.function,
       parkingQueue: this.parkingQueue,
+      jobs: this.jobs && {
+        queue: this.jobs.queue, deadLetterQueue: this.jobs.deadLetterQueue, worker: this.jobs.worker.function, messagesPerSecond: this.jobs.messagesPerSecond,
+      },
       deliveryMetrics: delivers,
       metricsNamespace: METRICS_NAMESPACE,
       serviceName: SERVICE_NAME,
@@ -128,6 +148,11 @@ export class DeliveryStack extends Stack {
     new CfnOutput(this, STACK_OUTPUT.deliveryFunctionArn, { value: this.deliveryFunction.functionArn });
     new CfnOutput(this, STACK_OUTPUT.deliveryFunctionName, { value: this.deliveryFunction.functionName });
     new CfnOutput(this, STACK_OUTPUT.deliveryLogGroupName, { value: delivery.logGroup.logGroupName });
+    if (this.jobs) {
+      new CfnOutput(this, STACK_OUTPUT.jobQueueUrl, { value: this.jobs.queue.queueUrl, description: 'Delivery jobs go here (see the README\'s job contract)' });
+      new CfnOutput(this, STACK_OUTPUT.jobDeadLetterQueueUrl, { value: this.jobs.deadLetterQueue.queueUrl });
+      new CfnOutput(this, STACK_OUTPUT.workerFunctionName, { value: this.jobs.worker.function.functionName });
+    }
     if (this.parkingQueue) {
       new CfnOutput(this, STACK_OUTPUT.parkingQueueUrl, {
         value: this.parkingQueue.queueUrl,

@@ -37,3 +37,17 @@ export function buildApp(overrides: Record<string, unknown> = {}): SynthesizedAp
 export function normalisedTemplate(template: Template): unknown {
   return JSON.parse(JSON.stringify(template.toJSON()).replace(/[0-9a-f]{64}/g, '[ASSET_HASH]'));
 }
+
+/** The Pinpoint function of a delivery stack's template (the stack also holds the job-queue worker). */
+export function pinpointFunction(template: Template): { Properties: Record<string, any> } {
+  const [fn] = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith('DeliveryFunction')).map(([, value]) => value);
+  if (!fn) throw new Error('no Pinpoint function (DeliveryFunction...) in the template');
+  return fn as { Properties: Record<string, any> };
+}
+
+/** The IAM statements of the policies attached to the role whose logical id starts with `rolePrefix`. */
+export function roleStatements<S>(template: Template, rolePrefix: string): S[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => (policy.Properties.Roles as { Ref?: string }[]).some((role) => role.Ref?.startsWith(rolePrefix)))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as S[]);
+}

@@ -90,6 +90,14 @@ export interface CustomChannelCampaignProps {
   readonly invokePermissionScope?: InvokePermissionScope;
 
   /**
+   * The most messages per second the campaign hands to the function (Pinpoint's `Limits.MessagesPerSecond`,
+   * 1 to 20,000): the rate the phone number (or Page) can take.
+   *
+   * @default - Pinpoint's own default
+   */
+  readonly messagesPerSecond?: number;
+
+  /**
    * Display name of the segment and campaign. Pinpoint identifies them by id, so names need not be unique.
    *
    * @default - the stack name
@@ -137,6 +145,7 @@ export class CustomChannelCampaign extends Construct {
         deliveryUri: props.deliveryFunction.functionArn,
         endpointTypes,
       },
+      limits: props.messagesPerSecond === undefined ? undefined : { messagesPerSecond: props.messagesPerSecond },
       messageConfiguration: {
         customMessage: { data: props.messageData },
       },
@@ -167,6 +176,10 @@ export class CustomChannelCampaign extends Construct {
 function validateProps(props: CustomChannelCampaignProps, endpointTypes: readonly string[]): void {
   if (endpointTypes.length === 0 || !endpointTypes.every(isEndpointType)) {
     throw new Error(`CustomChannelCampaign endpointTypes must be a non-empty list of ${ENDPOINT_TYPES.join(', ')}; got ${JSON.stringify(endpointTypes)}`);
+  }
+  const rate = props.messagesPerSecond;
+  if (rate !== undefined && (!Number.isInteger(rate) || rate < 1 || rate > 20_000)) {
+    throw new Error(`CustomChannelCampaign messagesPerSecond must be a whole number from 1 to 20000, got ${rate}`);
   }
   const data = parseMessageData(props.messageData);
   if (!data.ok) throw new Error(`CustomChannelCampaign messageData cannot be a campaign's message: ${data.problem}`);

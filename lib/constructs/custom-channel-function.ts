@@ -14,7 +14,38 @@ import { ENV } from '../../lambda/contract';
 /** Pinpoint stops waiting for a custom-channel function after this long. */
 export const PINPOINT_MAX_WAIT = Duration.seconds(15);
 
+/**
+ * Who invokes the function: Pinpoint, synchronously with a batch it waits 15 s for (the handler);
+ * or an SQS event source mapping with delivery jobs (the worker).
+ */
+export type CustomChannelInvocation = 'pinpoint' | 'job-queue';
+
+/** SQS waits up to 15 minutes for a worker. */
+const JOB_QUEUE_MAX_TIMEOUT = Duration.minutes(15);
+
 export interface CustomChannelFunctionProps {
+  /**
+   * Who invokes the function, which chooses its entry point, its default timeout and the timeout's bound.
+   *
+   * @default 'pinpoint'
+   */
+  readonly invocation?: CustomChannelInvocation;
+
+  /**
+   * The job queue: for Pinpoint's function in queued mode, where it puts jobs (`sqs:SendMessage`);
+   * for the worker, what it reads (the event source mapping grants that). Its URL reaches the function.
+   *
+   * @default - no job queue
+   */
+  readonly jobQueue?: IQueue;
+
+  /**
+   * Where the worker puts jobs that are done trying: `sqs:SendMessage` on this queue only.
+   *
+   * @default - no dead-letter queue
+   */
+  readonly deadLetterQueue?: IQueue;
+
   /**
    * The secret holding the provider's token as JSON (`{"accessToken": "..."}`). Only its ARN reaches the function.
    *
@@ -55,10 +86,11 @@ export interface CustomChannelFunctionProps {
   readonly environment?: Record<string, string>;
 
   /**
-   * How long the function may run. Must stay below Pinpoint's 15-second wait, so that the
-   * function returns its per-endpoint results before Pinpoint gives up on the invocation.
+   * How long the function may run. Pinpoint's function must stay below Pinpoint's 15-second wait,
+   * so that it returns its per-endpoint results before Pinpoint gives up on the invocation; the
+   * worker may take up to 15 minutes (then the job queue's visibility timeout must be 6 times longer).
    *
-   * @default Duration.seconds(13)
+   * @default - Duration.seconds(13) for Pinpoint's function, Duration.seconds(30) for the worker
    */
   readonly timeout?: Duration;
 
@@ -94,9 +126,13 @@ export class CustomChannelFunction extends Construct {
   constructor(scope: Construct, id: string, props: CustomChannelFunctionProps) {
     super(scope, id);
 
-    const timeout = props.timeout ?? Duration.seconds(13);
-    if (!timeout.isUnresolved() && timeout.toMilliseconds() >= PINPOINT_MAX_WAIT.toMilliseconds()) {
+    const worker = props.invocation === 'job-queue';
+    const timeout = props.timeout ?? Duration.seconds(worker ? 30 : 13);
+    if (!worker && !timeout.isUnresolved() && timeout.toMilliseconds() >= PINPOINT_MAX_WAIT.toMilliseconds()) {
       throw new Error(`CustomChannelFunction timeout must be below Pinpoint's ${PINPOINT_MAX_WAIT.toSeconds()}-second wait, got ${timeout.toHumanString()}`);
+    }
+    if (worker && !timeout.isUnresolved() && timeout.toMilliseconds() > JOB_QUEUE_MAX_TIMEOUT.toMilliseconds()) {
+      throw new Error(`CustomChannelFunction timeout of a job-queue worker must be at most 15 minutes, got ${timeout.toHumanString()}`);
     }
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -105,7 +141,9 @@ export class CustomChannelFunction extends Construct {
 
     const role = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Custom channel function for Pinpoint: reads only its token secret, parks failures only in its queue, writes only its log group.',
+      description: worker
+        ? 'Custom channel job-queue worker: reads only its token secret and its job queue, dead-letters only to its dead-letter queue, writes only its log group.'
+        : 'Custom channel function for Pinpoint: reads only its token secret, parks failures only in its queue, writes only its log group.',
     });
     // One statement per resource the function uses, each naming that resource's ARN.
     const allow = (sid: string, actions: string[], resource: string, conditions?: Record<string, unknown>) =>
@@ -113,6 +151,12 @@ export class CustomChannelFunction extends Construct {
     allow('WriteOwnLogGroup', ['logs:CreateLogStream', 'logs:PutLogEvents'], logGroup.logGroupArn);
     if (props.tokenSecret) allow('ReadProviderToken', ['secretsmanager:GetSecretValue'], props.tokenSecret.secretArn);
     if (props.parkingQueue) allow('ParkFailedDeliveries', ['sqs:SendMessage'], props.parkingQueue.queueArn);
+    if (props.jobQueue && !worker) allow('EnqueueDeliveryJobs', ['sqs:SendMessage'], props.jobQueue.queueArn);
+    if (props.jobQueue && worker) {
+      // What the event source mapping needs to hand out jobs, and what the worker needs to delay one.
+      allow('ConsumeJobQueue', ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], props.jobQueue.queueArn);
+    }
+    if (props.deadLetterQueue) allow('DeadLetterJobs', ['sqs:SendMessage'], props.deadLetterQueue.queueArn);
     if (props.idempotencyTable) {
       allow('RememberDeliveries', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], props.idempotencyTable.tableArn);
     }
@@ -122,8 +166,10 @@ export class CustomChannelFunction extends Construct {
     }
 
     const fn = new nodejs.NodejsFunction(this, 'Function', {
-      description: 'Delivers Amazon Pinpoint custom-channel batches to the messaging provider.',
-      entry: path.join(__dirname, '..', '..', 'lambda', 'handler.ts'),
+      description: worker
+        ? 'Sends delivery jobs from the job queue to the messaging provider, at the provider\'s rate.'
+        : 'Delivers Amazon Pinpoint custom-channel batches to the messaging provider.',
+      entry: path.join(__dirname, '..', '..', 'lambda', worker ? 'worker.ts' : 'handler.ts'),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -137,6 +183,8 @@ export class CustomChannelFunction extends Construct {
         ...(props.tokenSecret ? { [ENV.tokenSecretArn]: props.tokenSecret.secretArn } : {}),
         ...(props.parkingQueue ? { [ENV.parkingQueueUrl]: props.parkingQueue.queueUrl } : {}),
         ...(props.idempotencyTable ? { [ENV.idempotencyTableName]: props.idempotencyTable.tableName } : {}),
+        ...(props.jobQueue ? { [ENV.jobQueueUrl]: props.jobQueue.queueUrl } : {}),
+        ...(props.deadLetterQueue ? { [ENV.deadLetterQueueUrl]: props.deadLetterQueue.queueUrl } : {}),
         // The bundle is minified; without this the source map is shipped but never used in stack traces.
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -158,8 +206,11 @@ export class CustomChannelFunction extends Construct {
     });
     Validations.of(fn).acknowledge({
       id: 'Serverless-LambdaDLQ',
-      reason: 'Pinpoint invokes this function synchronously and reads its per-endpoint result; '
-        + 'a dead-letter queue only receives failed asynchronous invocations, so it would never be used.',
+      reason: worker
+        ? 'An SQS event source mapping invokes this function synchronously; a function dead-letter queue only receives '
+          + 'failed asynchronous invocations. Jobs that fail end in the job queue\'s own dead-letter queue.'
+        : 'Pinpoint invokes this function synchronously and reads its per-endpoint result; '
+          + 'a dead-letter queue only receives failed asynchronous invocations, so it would never be used.',
     });
 
     this.function = fn;

@@ -21,6 +21,20 @@ export interface DeliveryAlarmsProps {
   readonly parkingQueue?: sqs.IQueue;
 
   /**
+   * The job queue, its dead-letter queue and the worker, alarmed when a job is dead-lettered, when the
+   * oldest job is older than the backlog should take at `messagesPerSecond`, when the worker fails,
+   * and when more than 5 % of its requests are throttled.
+   *
+   * @default - no job queue alarms
+   */
+  readonly jobs?: {
+    readonly queue: sqs.IQueue;
+    readonly deadLetterQueue: sqs.IQueue;
+    readonly worker: lambda.IFunction;
+    readonly messagesPerSecond: number;
+  };
+
+  /**
    * Whether the function publishes delivery metrics (Failed, ParkingFailed) to alarm on.
    *
    * @default true
@@ -107,6 +121,7 @@ export class DeliveryAlarms extends Construct {
       this.alarms.push(alarm('ParkedMessagesAge', 'Failed deliveries have waited in the parking queue for over an hour: run the redrive.',
         props.parkingQueue.metricApproximateAgeOfOldestMessage({ period, statistic: cloudwatch.Stats.MAXIMUM }), 3600));
     }
+    if (props.jobs) this.alarms.push(...this.jobAlarms(props.jobs, alarm, custom, period));
     if (delivers) {
       this.alarms.push(
         alarm('FailedDeliveries', 'Deliveries are failing (see the Failed metric and the function\'s logs).',
@@ -121,6 +136,36 @@ export class DeliveryAlarms extends Construct {
       const notify = new actions.SnsAction(this.topic);
       for (const each of this.alarms) each.addAlarmAction(notify);
     }
+  }
+
+  private jobAlarms(
+    jobs: NonNullable<DeliveryAlarmsProps['jobs']>,
+    alarm: (id: string, description: string, metric: cloudwatch.IMetric, threshold: number) => cloudwatch.Alarm,
+    custom: (name: string) => cloudwatch.Metric, period: Duration,
+  ): cloudwatch.Alarm[] {
+    // Slack for the batching window, retry delays and a worker's cold start.
+    const backlogSlackSeconds = 300;
+    return [
+      alarm('JobsDeadLettered', 'Delivery jobs reached the dead-letter queue: see their errorCode, then npm run redrive.',
+        jobs.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }), 1),
+      alarm('JobBacklogBehind', `The oldest job is older than the backlog should take at ${jobs.messagesPerSecond} per second: the workers are behind or stopped.`,
+        new cloudwatch.MathExpression({
+          expression: `age - visible / ${jobs.messagesPerSecond}`,
+          usingMetrics: {
+            age: jobs.queue.metricApproximateAgeOfOldestMessage({ period, statistic: cloudwatch.Stats.MAXIMUM }),
+            visible: jobs.queue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
+          },
+          period,
+        }), backlogSlackSeconds),
+      alarm('WorkerErrors', 'The worker threw: its batch comes back later (token or configuration problem).',
+        jobs.worker.metricErrors({ period, statistic: cloudwatch.Stats.SUM }), 1),
+      alarm('ThrottledShare', 'Over 5 % of the worker\'s requests were throttled: lower messagesPerSecond to what the number can take.',
+        new cloudwatch.MathExpression({
+          expression: 'IF(requests > 0, throttled / requests, 0)',
+          usingMetrics: { throttled: custom(METRIC.throttled), requests: custom(METRIC.requests) },
+          period,
+        }), 0.05),
+    ];
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../helpers';
+import { buildApp, pinpointFunction } from '../helpers';
 
 type Statement = { Action: string | string[] };
 const actions = (template: Template) => Object.values(template.findResources('AWS::IAM::Policy'))
@@ -19,10 +19,11 @@ describe('channel=messenger', () => {
         TOKEN_SECRET_ARN: Match.anyValue(), PARKING_QUEUE_URL: Match.anyValue(), GRAPH_API_VERSION: 'v25.0',
       }) },
     });
-    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const fn = pinpointFunction(template);
     expect(fn.Properties.Environment.Variables.WHATSAPP_PHONE_NUMBER_ID).toBeUndefined();
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    template.resourceCountIs('AWS::SQS::Queue', 1);
+    // The parking queue, the job queue and its dead-letter queue
+    template.resourceCountIs('AWS::SQS::Queue', 3);
   });
 
   test('the sample campaign carries a Messenger message', () => {
@@ -44,7 +45,7 @@ describe('channel=metrics', () => {
   });
 
   test('the function is told to count, and nothing else', () => {
-    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const fn = pinpointFunction(template);
     expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['CHANNEL', 'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
     expect(fn.Properties.Environment.Variables.CHANNEL).toBe('metrics');
   });

@@ -32,6 +32,7 @@ const CONFIGURATIONS: [string, Record<string, unknown>][] = [
   ['the Messenger channel', { channel: 'messenger' }],
   ['the metrics channel', { channel: 'metrics' }],
   ['no Pinpoint resources', { pinpointEnabled: false }],
+  ['queued delivery', { deliveryMode: 'queued', messagesPerSecond: 250, workerConcurrency: 5 }],
 ];
 
 describe.each(CONFIGURATIONS)('compliance checks with %s', (_name, overrides) => {
@@ -60,12 +61,16 @@ describe('acknowledgements', () => {
     const findings = [...message.matchAll(/\n\s+(\S+) .*\n\s+Acknowledge with '([^']+)'/g)].map((m) => `${m[2]} @ ${m[1]}`);
     expect(findings.sort()).toEqual([
       'AwsSolutions::AwsSolutions-IAM5[Resource::*] @ PinpointCustomChannel-Delivery/Delivery/ExecutionRole/DefaultPolicy/Resource',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*] @ PinpointCustomChannel-Delivery/Jobs/Worker/ExecutionRole/DefaultPolicy/Resource',
       'AwsSolutions::AwsSolutions-SMG4 @ PinpointCustomChannel-Delivery/ProviderToken/Resource',
       'AwsSolutions::AwsSolutions-SQS3 @ PinpointCustomChannel-Delivery/ParkingQueue/Resource',
       'CloudFormation-Validate::W3696 @ PinpointCustomChannel-Campaign/CustomChannel/Campaign',
       'CloudFormation-Validate::W3696 @ PinpointCustomChannel-Campaign/CustomChannel/Segment',
       'CloudFormation-Validate::W3696 @ PinpointCustomChannel-Campaign/Project',
       'Serverless::Serverless-LambdaDLQ @ PinpointCustomChannel-Delivery/Delivery/Function/Resource',
+      'Serverless::Serverless-LambdaDLQ @ PinpointCustomChannel-Delivery/Jobs/Worker/Function/Resource',
+      'Serverless::Serverless-LambdaEventSourceMappingDestination @ PinpointCustomChannel-Delivery/Jobs/Worker/Function/JobQueue/Resource',
+      'Serverless::Serverless-SQSRedrivePolicy @ PinpointCustomChannel-Delivery/Jobs/DeadLetterQueue/Resource',
       'Serverless::Serverless-SQSRedrivePolicy @ PinpointCustomChannel-Delivery/ParkingQueue/Resource',
     ]);
   });

@@ -27,7 +27,7 @@ describe('parseConfig', () => {
       tokenSecret: { existingSecretArn: undefined, kmsKeyArn: undefined },
       channel: { kind: 'whatsapp', phoneNumberId: undefined, graphApiVersion: 'v25.0', graphApiBaseUrl: 'https://graph.facebook.com' },
       logRetention: RetentionDays.ONE_MONTH,
-      delivery: { concurrency: 50, idempotency: true },
+      delivery: { concurrency: 50, idempotency: true, mode: 'direct', messagesPerSecond: 80, workerConcurrency: 2 },
       alarms: { email: undefined, failedDeliveriesThreshold: 5 },
       pinpoint: {
         existingProjectId: undefined,
@@ -121,6 +121,10 @@ describe('parseConfig', () => {
     [{ campaignMessage: '{"type":"text","text":{"__proto__":{"polluted":true}}}' }, 'campaignMessage', 'Data.text.__proto__ is a forbidden key'],
     [{ campaignMessage: `{"type":"text","text":${'['.repeat(2500)}${']'.repeat(2500)}}` }, 'campaignMessage', 'nested more than 32 levels deep'],
     [{ campaignPaused: false }, 'whatsappPhoneNumberId', 'because campaignPaused is false'],
+    [{ deliveryMode: 'batch' }, 'deliveryMode', 'one of direct, queued'],
+    [{ messagesPerSecond: 0 }, 'messagesPerSecond', 'a whole number from 1 to 1000'],
+    [{ messagesPerSecond: '1001' }, 'messagesPerSecond', 'a whole number from 1 to 1000'],
+    [{ workerConcurrency: 1 }, 'workerConcurrency', 'a whole number from 2 to 1000'],
   ])('rejects %j naming %s and the expected form', (overrides, key, expected) => {
     // GIVEN a malformed value; WHEN parsed
     const error = errorFor(overrides);

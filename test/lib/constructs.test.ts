@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CustomChannelCampaign } from '../../lib/constructs/custom-channel-campaign';
 import { CustomChannelFunction } from '../../lib/constructs/custom-channel-function';
 import { DeliveryAlarms } from '../../lib/constructs/delivery-alarms';
+import { JobQueueWorker } from '../../lib/constructs/job-queue-worker';
 import { PinpointInvokePermission } from '../../lib/constructs/pinpoint-invoke-permission';
 
 const ENV = { account: '111122223333', region: 'eu-west-1' };
@@ -145,5 +146,35 @@ describe('DeliveryAlarms on a bare stack', () => {
     const stack = bareStack();
     expect(() => new DeliveryAlarms(stack, 'Alarms', { function: importedFunction(stack), failedDeliveriesThreshold: threshold }))
       .toThrow('DeliveryAlarms failedDeliveriesThreshold must be a whole number of at least 1');
+  });
+});
+
+describe('JobQueueWorker on a bare stack', () => {
+  test('a queue, its dead-letter queue and a worker reading it, at the given rate and concurrency', () => {
+    const stack = bareStack();
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:t-AbC123');
+    const jobs = new JobQueueWorker(stack, 'Jobs', { tokenSecret: secret, messagesPerSecond: 20, workerConcurrency: 4, maxReceives: 3 });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 5 } });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 4 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MESSAGES_PER_SECOND: '20', WORKER_CONCURRENCY: '4', MAX_RECEIVES: '3' }) } });
+    expect(jobs.messagesPerSecond).toBe(20);
+  });
+
+  test.each([
+    [{ messagesPerSecond: 0 }, 'JobQueueWorker messagesPerSecond must be a whole number from 1 to 1000, got 0'],
+    [{ messagesPerSecond: 2.5 }, 'JobQueueWorker messagesPerSecond must be a whole number from 1 to 1000, got 2.5'],
+    [{ workerConcurrency: 1 }, 'JobQueueWorker workerConcurrency must be a whole number from 2 to 1000 (SQS\'s bounds), got 1'],
+    [{ maxReceives: 0 }, 'JobQueueWorker maxReceives must be a whole number from 1 to 100, got 0'],
+  ])('refuses %j', (props, error) => {
+    const stack = bareStack();
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:t-AbC123');
+    expect(() => new JobQueueWorker(stack, 'Jobs', { tokenSecret: secret, ...props })).toThrow(error);
+  });
+
+  test('a worker timeout over 15 minutes is refused', () => {
+    expect(() => new CustomChannelFunction(bareStack(), 'Worker', { invocation: 'job-queue', timeout: Duration.minutes(16) }))
+      .toThrow('CustomChannelFunction timeout of a job-queue worker must be at most 15 minutes, got 16 minutes');
   });
 });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { App } from 'aws-cdk-lib';
 import { DeliveryStack, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/delivery-stack';
-import { buildApp, normalisedTemplate } from '../helpers';
+import { buildApp, normalisedTemplate, pinpointFunction, roleStatements } from '../helpers';
 import { synthesizedBundleDir } from '../integration/stand-ins/bundled-function';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
@@ -11,9 +11,9 @@ const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-
 
 type Statement = { Action: string | string[]; Resource: unknown; Sid?: string; Condition?: unknown };
 
+/** The Pinpoint function's statements; the worker's role is tested on its own. */
 function statements(template: Template): Statement[] {
-  const policies = template.findResources('AWS::IAM::Policy');
-  return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+  return roleStatements<Statement>(template, 'DeliveryExecutionRole');
 }
 
 function actionsOf(statement: Statement): string[] {
@@ -46,7 +46,7 @@ describe('DeliveryStack with the default configuration', () => {
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^DeliveryLogGroup') } },
     });
-    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const fn = pinpointFunction(template);
     expect(fn.Properties.Timeout).toBeLessThan(15);
   });
 
@@ -70,19 +70,19 @@ describe('DeliveryStack with the default configuration', () => {
     });
   });
 
-  test('the parking queue is encrypted, refuses plain HTTP and keeps messages 14 days', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      SqsManagedSseEnabled: true,
-      MessageRetentionPeriod: 14 * 24 * 3600,
-    });
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        })]),
-      },
-    });
+  test('the parking queue, the job queue and its dead-letter queue are encrypted, refuse plain HTTP and keep messages 14 days', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    expect(Object.keys(queues).map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['JobsDeadLetterQueue', 'JobsQueue', 'ParkingQueue']);
+    for (const queue of Object.values(queues)) {
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    }
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+    expect(policies).toHaveLength(3);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({
+        Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }));
+    }
   });
 
   test('the role may only send messages to the parking queue', () => {
@@ -165,7 +165,7 @@ describe('DeliveryStack with idempotency=false', () => {
   test('has no table, no DynamoDB permission and no table name for the function', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 0);
     expect(statements(template).flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
-    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const fn = pinpointFunction(template);
     expect(fn.Properties.Environment.Variables.IDEMPOTENCY_TABLE_NAME).toBeUndefined();
   });
 });
@@ -201,7 +201,7 @@ describe('DeliveryStack alarms', () => {
   });
 
   test('without an alarm email there is no topic and no alarm action', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     template.resourceCountIs('AWS::SNS::Topic', 0);
     for (const each of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) expect(each.Properties.AlarmActions).toBeUndefined();
   });
