@@ -10,11 +10,13 @@ import { buildApp } from '../../helpers';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 
-/** Synthesizes the app and returns the directory holding the delivery function's bundle. */
-export function synthesizedBundleDir(): string {
+/** Synthesizes the app and returns the directory holding Pinpoint's function's bundle, or the job-queue worker's. */
+export function synthesizedBundleDir(which: 'pinpoint' | 'worker' = 'pinpoint'): string {
   const { app, delivery } = buildApp();
   const assembly = app.synth();
-  const [fn] = Object.values(Template.fromStack(delivery).findResources('AWS::Lambda::Function'));
+  const prefix = which === 'pinpoint' ? 'DeliveryFunction' : 'JobsWorkerFunction';
+  const [fn] = Object.entries(Template.fromStack(delivery).findResources('AWS::Lambda::Function'))
+    .filter(([id]) => id.startsWith(prefix)).map(([, resource]) => resource);
   // The code's S3 key is the asset hash, which also names the staged bundle's directory.
   const dir = path.join(assembly.directory, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
   if (!fs.existsSync(path.join(dir, 'index.js'))) throw new Error(`no bundle in ${dir}`);

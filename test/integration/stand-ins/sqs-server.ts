@@ -14,6 +14,8 @@ export interface StoredMessage {
   receiptHandle?: string;
   invisibleUntil: number;
   receiveCount: number;
+  /** The queue's name, the URL's last segment; messages pushed by a test without one are the parking queue's. */
+  queue?: string;
 }
 
 export class SqsServer {
@@ -41,11 +43,21 @@ export class SqsServer {
   }
 
   get queueUrl(): string {
-    return `${this.endpoint}/111122223333/parking`;
+    return this.urlOf('parking');
   }
 
-  bodies<T = Record<string, unknown>>(): T[] {
-    return this.messages.map((m) => JSON.parse(m.body));
+  /** The URL of another queue on the same stand-in (each queue keeps its own messages). */
+  urlOf(name: string): string {
+    return `${this.endpoint}/111122223333/${name}`;
+  }
+
+  /** The messages of one queue (by default, the parking queue). */
+  messagesOf(name = 'parking'): StoredMessage[] {
+    return this.messages.filter((m) => (m.queue ?? 'parking') === name);
+  }
+
+  bodies<T = Record<string, unknown>>(name = 'parking'): T[] {
+    return this.messagesOf(name).map((m) => JSON.parse(m.body));
   }
 
   stop(): Promise<void> {
@@ -67,6 +79,7 @@ export class SqsServer {
           }
           const message: StoredMessage = {
             messageId: randomUUID(), body: entry.MessageBody, attributes: entry.MessageAttributes ?? {}, invisibleUntil: 0, receiveCount: 0,
+            queue: queueName(input.QueueUrl),
           };
           this.messages.push(message);
           successful.push({ Id: entry.Id, MessageId: message.messageId, MD5OfMessageBody: createHash('md5').update(entry.MessageBody).digest('hex') });
@@ -74,7 +87,7 @@ export class SqsServer {
         return { Successful: successful, Failed: failed };
       }
       case 'ReceiveMessage': {
-        const visible = this.messages.filter((m) => m.invisibleUntil <= now).slice(0, input.MaxNumberOfMessages ?? 1);
+        const visible = this.messagesOf(queueName(input.QueueUrl)).filter((m) => m.invisibleUntil <= now).slice(0, input.MaxNumberOfMessages ?? 1);
         for (const message of visible) {
           message.receiptHandle = randomUUID();
           message.invisibleUntil = now + 1000 * (input.VisibilityTimeout ?? 30);
@@ -106,4 +119,8 @@ export class SqsServer {
         throw new Error(`unsupported operation ${operation}`);
     }
   }
+}
+
+function queueName(queueUrl: string | undefined): string {
+  return (queueUrl ?? '').split('/').pop() || 'parking';
 }
