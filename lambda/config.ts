@@ -5,7 +5,7 @@
  */
 import {
   type Channel, CHANNELS, DEFAULT_CHANNEL, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_MESSAGES_PER_SECOND, DEFAULT_WORKER_CONCURRENCY,
-  DELIVERY_MODES, type DeliveryMode, MAX_MESSAGES_PER_SECOND, DEFAULT_GRAPH_API_VERSION, DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+  DEFAULT_MAX_RECEIVES, DELIVERY_MODES, type DeliveryMode, MAX_MESSAGES_PER_SECOND, DEFAULT_GRAPH_API_VERSION, DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   DEFAULT_MESSENGER_PAGE_ID, DEFAULT_PSID_ATTRIBUTE, type DeliveryChannel, ENV, graphBaseUrlProblem, MAX_ENDPOINTS, SETTING_RULES,
 } from './contract';
 import { DEFAULT_SETTINGS } from './core';
@@ -119,7 +119,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     jobQueueUrl: read.required(ENV.jobQueueUrl, QUEUE_URL, 'the URL of the job queue'),
     deadLetterQueueUrl: read.required(ENV.deadLetterQueueUrl, QUEUE_URL, 'the URL of the job queue\'s dead-letter queue'),
     ratePerSecond: messagesPerSecond / Math.max(1, workers),
-    maxReceives: read.integer(ENV.maxReceives, 8, 1, 100),
+    maxReceives: read.integer(ENV.maxReceives, DEFAULT_MAX_RECEIVES, 1, 100),
   };
   if (read.problems.length > 0) throw new ConfigurationError(read.problems);
   return config;

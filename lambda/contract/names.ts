@@ -49,6 +49,8 @@ export const DEFAULT_MESSAGES_PER_SECOND = 80;
 export const MAX_MESSAGES_PER_SECOND = 1000;
 /** Workers receiving from the job queue at once (the event source mapping's maximum concurrency; SQS allows 2 to 1,000). */
 export const DEFAULT_WORKER_CONCURRENCY = 2;
+/** Receives after which the worker dead-letters a job that still fails transiently, with its last error. */
+export const DEFAULT_MAX_RECEIVES = 8;
 
 /** The message of the function's one summary log line per batch; `ops status` queries it. */
 export const BATCH_SUMMARY_MESSAGE = 'Batch finished';

@@ -5,7 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_MESSAGES_PER_SECOND, DEFAULT_WORKER_CONCURRENCY, ENV, MAX_MESSAGES_PER_SECOND } from '../../lambda/contract';
+import { DEFAULT_MAX_RECEIVES, DEFAULT_MESSAGES_PER_SECOND, DEFAULT_WORKER_CONCURRENCY, ENV, MAX_MESSAGES_PER_SECOND } from '../../lambda/contract';
 import { CustomChannelFunction } from './custom-channel-function';
 
 export interface JobQueueWorkerProps {
@@ -83,7 +83,7 @@ export class JobQueueWorker extends Construct {
     super(scope, id);
     const messagesPerSecond = props.messagesPerSecond ?? DEFAULT_MESSAGES_PER_SECOND;
     const workerConcurrency = props.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY;
-    const maxReceives = props.maxReceives ?? 8;
+    const maxReceives = props.maxReceives ?? DEFAULT_MAX_RECEIVES;
     if (!Number.isInteger(messagesPerSecond) || messagesPerSecond < 1 || messagesPerSecond > MAX_MESSAGES_PER_SECOND) {
       throw new Error(`JobQueueWorker messagesPerSecond must be a whole number from 1 to ${MAX_MESSAGES_PER_SECOND}, got ${messagesPerSecond}`);
     }

@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DEFAULT_MESSAGES_PER_SECOND, DEFAULT_WORKER_CONCURRENCY, DELIVERY_JOB_VERSION, parseDeliveryJob } from '../../lambda/contract';
+import { DEFAULT_WORKER_SETTINGS } from '../../lambda/triggers/sqs/jobs';
 import { buildApp } from '../helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -81,5 +83,20 @@ describe('README: set-up', () => {
     const sdk = fs.readFileSync(path.join(ROOT, 'node_modules', '@aws-sdk', 'core', 'dist-cjs', 'submodules', 'client', 'index.js'), 'utf8');
     const warnsBelow = Number(/const vv = (\d+);/.exec(sdk)![1]);
     expect(named).toBeGreaterThanOrEqual(warnsBelow);
+  });
+});
+
+describe('README: the job queue', () => {
+  test('the job it shows as the contract is one the worker accepts', () => {
+    const [example] = codeBlocks(section('The job queue')).filter((b) => b.lang === 'json');
+    const parsed = parseDeliveryJob(example.body);
+    expect(parsed).toMatchObject({ ok: true, job: { version: DELIVERY_JOB_VERSION, channel: 'whatsapp' } });
+  });
+
+  test('the defaults it names are the contract\'s', () => {
+    const table = section('Configuration');
+    expect(table).toContain(`| \`messagesPerSecond\` | \`${DEFAULT_MESSAGES_PER_SECOND}\` |`);
+    expect(table).toContain(`| \`workerConcurrency\` | \`${DEFAULT_WORKER_CONCURRENCY}\` |`);
+    expect(section('The job queue')).toContain(`After ${DEFAULT_WORKER_SETTINGS.maxReceives} receives`);
   });
 });

@@ -4,7 +4,7 @@
  * failure whose visibility is set to the delay), or dead-lettered with the reason. A malformed job
  * never fails its batch-mates and is never retried forever.
  */
-import { isExpired, parseDeliveryJob, type DeliveryChannel, type DeliveryJobMessage } from '../../contract';
+import { DEFAULT_MAX_RECEIVES, type DeliveryChannel, type DeliveryJobMessage, isExpired, parseDeliveryJob } from '../../contract';
 import { type DeliveryDeps, report, sendJobs } from '../../core';
 import { type CampaignIds, type DeadLetter, type DeliveryJob, type EndpointResult, type JobQueue, maskRecipient } from '../../domain';
 
@@ -24,7 +24,7 @@ export interface WorkerSettings {
   readonly maxDelaySeconds: number;
 }
 
-export const DEFAULT_WORKER_SETTINGS: WorkerSettings = { maxReceives: 8, baseDelaySeconds: 2, maxDelaySeconds: 900 };
+export const DEFAULT_WORKER_SETTINGS: WorkerSettings = { maxReceives: DEFAULT_MAX_RECEIVES, baseDelaySeconds: 2, maxDelaySeconds: 900 };
 
 export interface WorkerDeps extends DeliveryDeps {
   readonly channel: DeliveryChannel;
