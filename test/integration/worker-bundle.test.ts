@@ -3,7 +3,8 @@
  * SQS's event source mapping feeds it: records received from a queue stand-in, with real receipt
  * handles, against the Graph API, Secrets Manager and DynamoDB stand-ins.
  */
-import { DELIVERY_JOB_VERSION, type DeliveryJobMessage } from '../../lambda/contract';
+import { DELIVERY_JOB_VERSION, type DeliveryJobMessage, parseDeliveryJob } from '../../lambda/contract';
+import { phoneNumber, pinpointEvent } from '../support/events';
 import { DynamoDbServer } from './stand-ins/dynamodb-server';
 import { runBundledFunction, synthesizedBundleDir } from './stand-ins/bundled-function';
 import { graphError, GraphApiServer } from './stand-ins/graph-api-server';
@@ -29,6 +30,11 @@ const job = (n: number, overrides: Partial<DeliveryJobMessage> = {}): DeliveryJo
 /** Puts the bodies on the job queue, receives them as the event source mapping would, and builds its event. */
 async function sqsEvent(bodies: string[]) {
   sqs.messages.push(...bodies.map((body, i) => ({ messageId: `m${i}-${Date.now()}`, body, attributes: {}, invisibleUntil: 0, receiveCount: 0, queue: 'jobs' })));
+  return receive();
+}
+
+/** What the event source mapping would hand the worker now: up to 10 visible jobs. */
+async function receive() {
   const { SQSClient, ReceiveMessageCommand } = await import('@aws-sdk/client-sqs');
   const client = new SQSClient({ endpoint: sqs.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTESTONLY', secretAccessKey: 'test-only' } });
   try {
@@ -82,6 +88,31 @@ describe('the bundled worker', () => {
     const emf = run.output.split('\n').filter((line) => line.includes('"DeadLettered"')).map((line) => JSON.parse(line));
     expect(emf).toEqual([expect.objectContaining({ Delivered: 2, Retried: 1, Throttled: 1, DeadLettered: 2, MalformedJobs: 1, Requests: 4 })]);
   }, 60_000);
+
+  test('queued mode end to end: the Pinpoint function enqueues every endpoint and answers queued; the worker delivers them', async () => {
+    // GIVEN the Pinpoint function's bundle in queued mode, and an empty job queue
+    graph.reset();
+    sqs.messages.splice(0, sqs.messages.length, ...sqs.messages.filter((m) => m.queue !== 'jobs'));
+    const pinpointBundle = synthesizedBundleDir('pinpoint');
+    const event = { ...pinpointEvent(3), CampaignId: 'queued-end-to-end' };
+    // WHEN Pinpoint invokes it
+    const invoked = await runBundledFunction(pinpointBundle, event, {
+      ...env, DELIVERY_MODE: 'queued', PARKING_QUEUE_URL: sqs.urlOf('parking'),
+    });
+    // THEN nothing was sent, every endpoint is answered queued, and one valid job per endpoint waits
+    expect(graph.requests).toHaveLength(0);
+    expect(Object.values(invoked.response!).map((r) => r.EventAttributes.status)).toEqual(['queued', 'queued', 'queued']);
+    const queuedJobs = sqs.messagesOf('jobs').filter((m) => m.body.includes('queued-end-to-end'));
+    expect(queuedJobs.map((m) => parseDeliveryJob(m.body).ok)).toEqual([true, true, true]);
+    // WHEN the worker receives them
+    const received = await receive();
+    const run = await runBundledFunction(bundleDir, received, env, 30_000);
+    // THEN each recipient got exactly one message
+    expect(run.response).toEqual({ batchItemFailures: [] });
+    expect([...graph.accepted.entries()].map(([recipient, ids]) => [recipient, ids.length]).sort()).toEqual(
+      [0, 1, 2].map((i) => [phoneNumber(i), 1]).sort(),
+    );
+  }, 90_000);
 
   test('the same jobs received again are not sent again', async () => {
     graph.reset();

@@ -2,7 +2,8 @@ import { deliverBatch } from '../../../lambda/triggers/pinpoint/batch';
 import { DEFAULT_SETTINGS, DeliveryDeps, mapConcurrent } from '../../../lambda/core';
 import { TokenUnavailableError } from '../../../lambda/domain';
 import { endpoint, endpointId, pinpointEvent } from '../../support/events';
-import { failure, FakeClock, FakeReporter, ok, RecordingLogger, ScriptedProvider, StaticTokens } from '../../support/fakes';
+import { parseDeliveryJob } from '../../../lambda/contract';
+import { failure, FakeClock, FakeJobQueue, FakeReporter, ok, RecordingLogger, ScriptedProvider, StaticTokens } from '../../support/fakes';
 
 /** The fake provider uses the Address as the recipient. */
 const address = (index: number) => endpoint(index).Address as string;
@@ -266,5 +267,37 @@ describe('mapConcurrent', () => {
     });
     expect(peak).toBe(4);
     expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
+  });
+});
+
+describe('deliverBatch in queued mode', () => {
+  test('checks and renders each endpoint, enqueues one job per endpoint in the job contract, sends nothing, and answers queued', async () => {
+    // GIVEN a batch with two good endpoints, one opted out and one missing a placeholder value
+    const { provider, deps } = setup();
+    const jobs = new FakeJobQueue();
+    const event = pinpointEvent(2, { endpoints: { out: endpoint(7, { OptOut: 'ALL' }), nameless: endpoint(8, { User: { UserAttributes: {} } }) } });
+    // WHEN delivered in queued mode
+    const outcome = await deliverBatch(event, deps(), { jobs, channel: 'whatsapp' });
+    // THEN nothing was sent; the two good endpoints are queued as valid jobs, the others answered as before
+    expect(provider.sent).toHaveLength(0);
+    expect(Object.fromEntries(Object.entries(outcome.response).map(([id, r]) => [id, r.EventAttributes.status]))).toEqual({
+      [endpointId(0)]: 'queued', [endpointId(1)]: 'queued', out: 'skipped', nameless: 'failed',
+    });
+    expect(outcome.summary).toMatchObject({ queued: 2, skipped: 1, failed: 1, delivered: 0 });
+    const parsed = jobs.enqueued.map((job) => parseDeliveryJob(job.body));
+    expect(parsed.every((p) => p.ok)).toBe(true);
+    expect(parsed.map((p) => p.ok && [p.job.endpointId, p.job.recipient, p.job.idempotencyKey])).toEqual([
+      [endpointId(0), address(0), expect.stringContaining(`/${endpointId(0)}`)], [endpointId(1), address(1), expect.stringContaining(`/${endpointId(1)}`)],
+    ]);
+    expect(parsed[1].ok && parsed[1].job.message).toMatchObject({ template: { components: [{ parameters: [{ text: 'Person1' }, { text: 'item 1' }] }] } });
+  });
+
+  test('a job the queue does not take is reported failed and retryable, not queued', async () => {
+    const { deps } = setup();
+    const jobs = new FakeJobQueue();
+    jobs.enqueue = async (items) => new Set(items.slice(1).map((item) => item.id));
+    const outcome = await deliverBatch(pinpointEvent(2), deps(), { jobs, channel: 'whatsapp' });
+    expect(outcome.response[endpointId(0)].EventAttributes).toMatchObject({ status: 'failed', error_code: 'not_queued', retryable: 'true' });
+    expect(outcome.response[endpointId(1)].EventAttributes.status).toBe('queued');
   });
 });
