@@ -31,6 +31,8 @@ export interface ReceivedRequest {
   readonly recipient: string;
   /** What the server answered. */
   readonly answer: ScriptedAnswer['kind'];
+  /** When it arrived (Date.now()). */
+  readonly at: number;
 }
 
 /** Probabilities (0-1) of each fault per request, drawn from a seeded generator so a run can be repeated. */
@@ -51,6 +53,13 @@ export interface GraphApiServerOptions {
   readonly latencyMs?: number;
   /** The token the server accepts; any other gets error 190. */
   readonly validToken?: string;
+  /**
+   * Meta's throughput limit: at most this many messages accepted per phone number in any one-second
+   * window; past it, 130429. Also the pair rate: a second message to the same person within
+   * `pairIntervalMs` gets 131056.
+   */
+  readonly ratePerSecond?: number;
+  readonly pairIntervalMs?: number;
 }
 
 export class GraphApiServer {
@@ -62,6 +71,11 @@ export class GraphApiServer {
   private validToken: string | undefined;
   private messageCounter = 0;
   private faults?: FaultRates;
+  /** Accepted messages in the current one-second window, by phone number id; and when each recipient last got one. */
+  private window = { second: -1, counts: new Map<string, number>() };
+  private readonly lastAcceptedAt = new Map<string, number>();
+  /** Until this time, every request gets a 503 (an outage). */
+  outageUntil = 0;
   private random: () => number = Math.random;
 
   private constructor(private readonly options: GraphApiServerOptions) {
@@ -123,10 +137,28 @@ export class GraphApiServer {
       const recipient = String(body.to ?? (body.recipient as { id?: unknown } | undefined)?.id ?? '');
       const authorization = req.headers.authorization;
       const tokenOk = this.validToken === undefined || authorization === `Bearer ${this.validToken}`;
-      const answer: ScriptedAnswer = !tokenOk ? graphError(401, 190) : this.scripts.get(recipient)?.shift() ?? this.drawFault() ?? accept;
-      this.requests.push({ method: req.method ?? '', path: req.url ?? '', authorization, body, recipient, answer: answer.kind });
+      const answer: ScriptedAnswer = !tokenOk ? graphError(401, 190)
+        : this.scripts.get(recipient)?.shift() ?? this.drawFault() ?? this.limit(req.url ?? '', recipient) ?? accept;
+      this.requests.push({ method: req.method ?? '', path: req.url ?? '', authorization, body, recipient, answer: answer.kind, at: Date.now() });
       setTimeout(() => this.answer(answer, recipient, req, res), this.options.latencyMs ?? 0);
     });
+  }
+
+  /** An outage, the throughput limit or the pair rate, as Meta would answer; undefined when none applies. */
+  private limit(path: string, recipient: string): ScriptedAnswer | undefined {
+    const now = Date.now();
+    if (now < this.outageUntil) return graphError(503);
+    if (this.options.ratePerSecond === undefined) return undefined;
+    const second = Math.floor(now / 1000);
+    if (second !== this.window.second) this.window = { second, counts: new Map() };
+    const sender = path.split('/')[2] ?? '';
+    const count = this.window.counts.get(sender) ?? 0;
+    if (count >= this.options.ratePerSecond) return graphError(400, 130429);
+    const last = this.lastAcceptedAt.get(recipient);
+    if (this.options.pairIntervalMs !== undefined && last !== undefined && now - last < this.options.pairIntervalMs) return graphError(400, 131056);
+    this.window.counts.set(sender, count + 1);
+    this.lastAcceptedAt.set(recipient, now);
+    return undefined;
   }
 
   private drawFault(): ScriptedAnswer | undefined {
