@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DELIVERY_JOB_VERSION, type DeliveryJobMessage } from '../lambda/contract';
+import { JOB_BATCH_SIZE } from '../lib/constructs/job-queue-worker';
 import { DynamoDbServer } from '../test/integration/stand-ins/dynamodb-server';
 import { GraphApiServer } from '../test/integration/stand-ins/graph-api-server';
 import { SecretsManagerServer } from '../test/integration/stand-ins/secrets-manager-server';
@@ -65,7 +66,13 @@ async function run(scenario: Scenario, servers: { graph: GraphApiServer; sqs: Sq
   // The event source mapping: each worker slot polls, invokes, and deletes what the answer does not name.
   await Promise.all(workers.map(async (handler) => {
     while (pending() > 0 && Date.now() - started < 300_000) {
-      const { Messages = [] } = await client.send(new ReceiveMessageCommand({ QueueUrl: sqs.urlOf('jobs'), MaxNumberOfMessages: 10, VisibilityTimeout: VISIBILITY_SECONDS }));
+      // The mapping gathers up to the batch size from several receives of at most 10.
+      const Messages = [];
+      for (let i = 0; i < JOB_BATCH_SIZE / 10; i += 1) {
+        const received = await client.send(new ReceiveMessageCommand({ QueueUrl: sqs.urlOf('jobs'), MaxNumberOfMessages: 10, VisibilityTimeout: VISIBILITY_SECONDS }));
+        if (!received.Messages?.length) break;
+        Messages.push(...received.Messages);
+      }
       if (Messages.length === 0) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
