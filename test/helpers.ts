@@ -23,9 +23,13 @@ export interface SynthesizedApp extends CustomChannelStacks {
   readonly app: App;
 }
 
-/** Builds the app exactly as bin/app.ts does, from cdk.json's context plus `overrides`. */
-export function buildApp(overrides: Record<string, unknown> = {}): SynthesizedApp {
-  const context = { ...CDK_JSON_CONTEXT, ...overrides };
+/**
+ * Builds the app exactly as bin/app.ts does, from cdk.json's context plus `overrides`. The functions
+ * are not bundled unless `bundle` is set: each bundle costs esbuild's start, the templates name the
+ * code by a hash the snapshots normalise, and the bundle tests build their own.
+ */
+export function buildApp(overrides: Record<string, unknown> = {}, options: { bundle?: boolean } = {}): SynthesizedApp {
+  const context = { ...CDK_JSON_CONTEXT, ...overrides, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) };
   const app = new App({ context });
   return { app, ...addCustomChannelStacks(app, parseConfig((key) => app.node.tryGetContext(key), CONFIG_NOW)) };
 }

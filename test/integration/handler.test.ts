@@ -156,8 +156,9 @@ describe('handler against a local Graph API', () => {
     expect(parkedMessages().map((m) => [m.endpointId, m.permanent, m.uncertain, m.lastError.code])).toEqual([
       [endpointId(4), false, true, 'timeout'], [endpointId(5), true, false, '131026'], [endpointId(6), true, false, '132001'],
     ]);
-    // and the batch finished shortly after the one request timeout, far inside Pinpoint's 15 s
-    expect(elapsed).toBeLessThan(REQUEST_TIMEOUT_MS + 2000);
+    // and the batch answered inside the invocation's budget (the deadline logic's invariant; how far
+    // inside depends on the machine, so it is not asserted)
+    expect(elapsed).toBeLessThan(13_000);
   });
 
   test('requests follow the contract: path, bearer token, body with the recipient and the rendered message', async () => {

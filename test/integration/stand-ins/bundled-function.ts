@@ -12,7 +12,7 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 
 /** Synthesizes the app and returns the directory holding Pinpoint's function's bundle, or the job-queue worker's. */
 export function synthesizedBundleDir(which: 'pinpoint' | 'worker' = 'pinpoint'): string {
-  const { app, delivery } = buildApp();
+  const { app, delivery } = buildApp({}, { bundle: true });
   const assembly = app.synth();
   const prefix = which === 'pinpoint' ? 'DeliveryFunction' : 'JobsWorkerFunction';
   const [fn] = Object.entries(Template.fromStack(delivery).findResources('AWS::Lambda::Function'))
