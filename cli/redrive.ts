@@ -11,16 +11,22 @@ import { DEFAULT_CHANNEL, DEFAULT_IDEMPOTENCY_TTL_SECONDS, type DeliveryChannel,
 import { EnvReader } from '../lambda/config';
 import type { DeliveryLogger } from '../lambda/domain';
 import { createProvider, type ProviderConfig } from '../lambda/providers';
+import { type MoveTaskOptions, redriveDeadLetters } from './redrive/move-task';
 import { type RedriveOptions, runRedrive } from './redrive/run';
-import { describeFailure, EXIT, parseFlags, UsageError } from './shared/usage';
+import { describeFailure, EXIT, type FlagValues, parseFlags, UsageError } from './shared/usage';
 
 export { UsageError };
 
-const USAGE = `Usage: npm run redrive -- --queue-url URL [--dry-run] [--max N] [--include-permanent] [--include-uncertain]
+const USAGE = `Usage: npm run redrive -- --dead-letter-queue-url URL --job-queue-url URL [--dry-run] [--include-permanent] [--include-uncertain]
+       npm run redrive -- --queue-url URL [--dry-run] [--max N] [--include-permanent] [--include-uncertain]
     [--token-secret-arn ARN] [--idempotency-table NAME] [--channel whatsapp|messenger]
     [--phone-number-id ID] [--page-id ID] [--graph-api-version v25.0] [--graph-api-base-url URL]
 
-Resends parked deliveries and deletes each one once it is delivered. Left in the queue unless asked:
+With --dead-letter-queue-url (the JobDeadLetterQueueUrl output) and --job-queue-url (JobQueueUrl), it
+moves the job queue's dead-letter queue back to the job queue with SQS's own move task, holding back
+uncertain jobs (the provider may have delivered them) and permanent ones unless asked; --dry-run
+counts them by error code.
+With --queue-url (the ParkingQueueUrl output), it resends parked deliveries and deletes each one once it is delivered. Left in the queue unless asked:
 permanent failures (--include-permanent) and uncertain ones, whose request went unanswered so that
 WhatsApp may have delivered them (--include-uncertain; check the delivery webhooks first).
 The channel (default whatsapp), token secret ARN, phone number id (WhatsApp), page id (Messenger,
@@ -41,13 +47,29 @@ const FLAG_TO_ENV = {
   'idempotency-table': ENV.idempotencyTableName,
 } as const;
 
+export interface DeadLetterRedriveCommand extends MoveTaskOptions {
+  readonly kind: 'dead-letters';
+}
+
 export interface RedriveCommand extends RedriveOptions {
+  readonly kind?: 'parking';
   readonly tokenSecretArn: string;
   readonly provider: ProviderConfig;
   readonly idempotencyTable?: string;
 }
 
 /** Parses the command line; throws a UsageError naming what is wrong, or with an empty message for --help. */
+/** Either redrive: the job queue's dead-letter queue (with --dead-letter-queue-url), or the parking queue. */
+export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): RedriveCommand | DeadLetterRedriveCommand {
+  if (!argv.some((arg) => arg.startsWith('--dead-letter-queue-url'))) return parseRedriveArgs(argv, env);
+  const values = parseFlags(argv, {
+    'dead-letter-queue-url': { type: 'string' }, 'job-queue-url': { type: 'string' }, 'dry-run': { type: 'boolean' },
+    'include-permanent': { type: 'boolean' }, 'include-uncertain': { type: 'boolean' },
+  });
+  return deadLetterCommand(values);
+}
+
+/** The parking queue's redrive. */
 export function parseRedriveArgs(argv: string[], env: NodeJS.ProcessEnv): RedriveCommand {
   const values = parseFlags(argv, {
     'queue-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, max: { type: 'string' },
@@ -80,6 +102,18 @@ export function parseRedriveArgs(argv: string[], env: NodeJS.ProcessEnv): Redriv
   };
 }
 
+function deadLetterCommand(values: FlagValues): DeadLetterRedriveCommand {
+  const url = (flag: string, output: string) => {
+    const value = values[flag];
+    if (typeof value !== 'string' || !/^https?:\/\/\S+$/.test(value)) throw new UsageError(`--${flag} is required: the ${output} output of the delivery stack`);
+    return value;
+  };
+  return {
+    kind: 'dead-letters', deadLetterQueueUrl: url('dead-letter-queue-url', 'JobDeadLetterQueueUrl'), jobQueueUrl: url('job-queue-url', 'JobQueueUrl'),
+    dryRun: values['dry-run'] === true, includePermanent: values['include-permanent'] === true, includeUncertain: values['include-uncertain'] === true,
+  };
+}
+
 /** The reader's problems name environment variables; the operator typed flags, so name both. */
 function flagNames(problem: string): string {
   const entry = Object.entries(FLAG_TO_ENV).find(([, name]) => problem.startsWith(name));
@@ -90,9 +124,9 @@ function flagNames(problem: string): string {
 const quietLogger: DeliveryLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (message) => console.error(message) };
 
 async function main(): Promise<number> {
-  let options: RedriveCommand;
+  let options: RedriveCommand | DeadLetterRedriveCommand;
   try {
-    options = parseRedriveArgs(process.argv.slice(2), process.env);
+    options = parseCommand(process.argv.slice(2), process.env);
   } catch (error) {
     if (error instanceof UsageError && error.message === '') {
       console.log(USAGE);
@@ -101,6 +135,10 @@ async function main(): Promise<number> {
     const { line, exitCode } = describeFailure(error);
     console.error(`redrive: ${line}`);
     return exitCode;
+  }
+  if (options.kind === 'dead-letters') {
+    await redriveDeadLetters(options, new SQSClient({}), (line) => console.log(line));
+    return EXIT.ok;
   }
   if (!options.idempotencyTable && !options.dryRun) {
     console.error('note: no --idempotency-table, so an endpoint a later invocation already delivered would be sent again');

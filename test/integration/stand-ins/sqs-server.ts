@@ -20,6 +20,7 @@ export interface StoredMessage {
 
 export class SqsServer {
   readonly messages: StoredMessage[] = [];
+  readonly moveTasks: { TaskHandle: string; Status: string; SourceArn: string; DestinationArn: string; ApproximateNumberOfMessagesMoved: number }[] = [];
   /** Operations received, in order. */
   readonly operations: string[] = [];
   /** Makes the next SendMessageBatch calls refuse the entries whose index is listed, once each call. */
@@ -113,8 +114,25 @@ export class SqsServer {
         message.invisibleUntil = now + 1000 * input.VisibilityTimeout;
         return {};
       }
-      case 'GetQueueAttributes':
-        return { Attributes: { ApproximateNumberOfMessages: String(this.messages.filter((m) => m.invisibleUntil <= now).length) } };
+      case 'GetQueueAttributes': {
+        const name = queueName(input.QueueUrl);
+        return { Attributes: {
+          ApproximateNumberOfMessages: String(this.messagesOf(name).filter((m) => m.invisibleUntil <= now).length),
+          QueueArn: `arn:aws:sqs:eu-west-1:111122223333:${name}`,
+        } };
+      }
+      case 'StartMessageMoveTask': {
+        // As SQS does: every message visible now moves; the task finishes before it is listed.
+        const source = String(input.SourceArn).split(':').pop();
+        const destination = String(input.DestinationArn).split(':').pop();
+        const moving = this.messagesOf(source).filter((m) => m.invisibleUntil <= now);
+        for (const message of moving) Object.assign(message, { queue: destination, receiveCount: 0, receiptHandle: undefined });
+        this.moveTasks.push({ TaskHandle: `task-${this.moveTasks.length + 1}`, Status: 'COMPLETED', SourceArn: input.SourceArn,
+          DestinationArn: input.DestinationArn, ApproximateNumberOfMessagesMoved: moving.length });
+        return { TaskHandle: this.moveTasks.at(-1)!.TaskHandle };
+      }
+      case 'ListMessageMoveTasks':
+        return { Results: this.moveTasks.filter((t) => t.SourceArn === input.SourceArn).reverse() };
       default:
         throw new Error(`unsupported operation ${operation}`);
     }
