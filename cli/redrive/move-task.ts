@@ -5,8 +5,8 @@
  * first: received with a long visibility timeout, and given back once the task has finished.
  */
 import {
-  ChangeMessageVisibilityCommand, GetQueueAttributesCommand, ListMessageMoveTasksCommand, type Message, ReceiveMessageCommand,
-  type SQSClient, StartMessageMoveTaskCommand,
+  ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, ListMessageMoveTasksCommand, type Message,
+  ReceiveMessageCommand, SendMessageCommand, type SQSClient, StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 
 export interface MoveTaskOptions {
@@ -35,12 +35,18 @@ export async function redriveDeadLetters(options: MoveTaskOptions, sqs: SQSClien
   const byErrorCode: Record<string, number> = {};
   const held: Message[] = [];
   const release: Message[] = [];
+  /** Uncertain jobs the operator asked for: resent under a key of their own, or the duplicate check would stop them. */
+  const resend: Message[] = [];
   for (const message of seen) {
     const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
     const code = attribute('errorCode') ?? 'unknown';
     byErrorCode[code] = (byErrorCode[code] ?? 0) + 1;
-    const keep = (attribute('uncertain') === 'true' && !options.includeUncertain) || (attribute('permanent') === 'true' && !options.includePermanent);
-    (keep && !options.dryRun ? held : release).push(message);
+    const uncertain = attribute('uncertain') === 'true';
+    const keep = (uncertain && !options.includeUncertain) || (attribute('permanent') === 'true' && !options.includePermanent);
+    if (options.dryRun) release.push(message);
+    else if (keep) held.push(message);
+    else if (uncertain) resend.push(message);
+    else release.push(message);
   }
   // Everything that may move is visible again before the task starts.
   await giveBack(sqs, options.deadLetterQueueUrl, release);
@@ -48,7 +54,8 @@ export async function redriveDeadLetters(options: MoveTaskOptions, sqs: SQSClien
   print(`dead-letter queue: ${seen.length} job(s): ${counts.map(([code, n]) => `${code} ${n}`).join(', ') || 'none'}`);
   if (options.dryRun) return { byErrorCode, heldBack: 0 };
   try {
-    if (seen.length === held.length) {
+    const resent = await resendUnderNewKeys(sqs, options, resend, held);
+    if (seen.length === held.length + resent) {
       print(`nothing to move: ${held.length} held back (uncertain or permanent; see --include-uncertain and --include-permanent)`);
       return { byErrorCode, heldBack: held.length, moved: 0 };
     }
@@ -57,10 +64,40 @@ export async function redriveDeadLetters(options: MoveTaskOptions, sqs: SQSClien
     // the worker dead-lettered itself.
     const { TaskHandle } = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: await queueArn(sqs, options.jobQueueUrl) }));
     const moved = await waitForTask(sqs, sourceArn, TaskHandle);
-    print(`moved ${moved} job(s) back to the job queue; ${held.length} held back (uncertain or permanent)`);
-    return { byErrorCode, heldBack: held.length, moved };
+    print(`moved ${moved} job(s) back to the job queue${resent ? `, resent ${resent} uncertain job(s) under new keys` : ''}; `
+      + `${held.length} held back (uncertain or permanent)`);
+    return { byErrorCode, heldBack: held.length, moved: moved + resent };
   } finally {
     await giveBack(sqs, options.deadLetterQueueUrl, held);
+  }
+}
+
+/**
+ * Puts each uncertain job back on the job queue under `<key>#resend`, and deletes it from the
+ * dead-letter queue only once that worked; one whose body cannot be read is held back instead.
+ */
+async function resendUnderNewKeys(sqs: SQSClient, options: MoveTaskOptions, messages: readonly Message[], held: Message[]): Promise<number> {
+  let resent = 0;
+  for (const message of messages) {
+    const job = readJob(message.Body);
+    if (!job) {
+      held.push(message);
+      continue;
+    }
+    const key = String(job.idempotencyKey);
+    await sqs.send(new SendMessageCommand({ QueueUrl: options.jobQueueUrl, MessageBody: JSON.stringify({ ...job, idempotencyKey: key.endsWith('#resend') ? key : `${key}#resend` }) }));
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: options.deadLetterQueueUrl, ReceiptHandle: message.ReceiptHandle }));
+    resent += 1;
+  }
+  return resent;
+}
+
+function readJob(body: string | undefined): Record<string, unknown> | undefined {
+  try {
+    const job: unknown = JSON.parse(body ?? '');
+    return typeof job === 'object' && job !== null && typeof (job as { idempotencyKey?: unknown }).idempotencyKey === 'string' ? job as Record<string, unknown> : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -13,7 +13,7 @@ let client: SQSClient;
 
 function deadLetter(id: string, errorCode: string, flags: { permanent?: boolean; uncertain?: boolean } = {}) {
   sqs.messages.push({
-    messageId: id, body: JSON.stringify({ endpointId: id }), invisibleUntil: 0, receiveCount: 0, queue: 'jobs-dlq',
+    messageId: id, body: JSON.stringify({ endpointId: id, idempotencyKey: `campaign/${id}` }), invisibleUntil: 0, receiveCount: 0, queue: 'jobs-dlq',
     attributes: {
       errorCode: { DataType: 'String', StringValue: errorCode },
       permanent: { DataType: 'String', StringValue: String(flags.permanent ?? false) },
@@ -63,10 +63,14 @@ describe('redrive of the job dead-letter queue', () => {
     expect(sqs.messagesOf('jobs-dlq').every((m) => m.invisibleUntil <= Date.now())).toBe(true);
   });
 
-  test('--include-uncertain and --include-permanent move those too', async () => {
+  test('--include-permanent moves those too; --include-uncertain resends uncertain ones under a key of their own, once', async () => {
     await redriveDeadLetters(options({ includeUncertain: true, includePermanent: true }), client, () => undefined);
     expect(ids('jobs-dlq')).toEqual([]);
-    expect(ids('jobs')).toHaveLength(5);
+    const keys = sqs.bodies<{ endpointId: string; idempotencyKey: string }>('jobs').map((b) => [b.endpointId, b.idempotencyKey]).sort();
+    expect(keys).toEqual([
+      ['config', 'campaign/config'], ['exhausted-1', 'campaign/exhausted-1'], ['exhausted-2', 'campaign/exhausted-2'],
+      ['maybe-sent', 'campaign/maybe-sent#resend'], ['undeliverable', 'campaign/undeliverable'],
+    ]);
   });
 
   test('the command line chooses this redrive with --dead-letter-queue-url, and needs the job queue too', () => {

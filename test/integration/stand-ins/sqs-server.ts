@@ -68,6 +68,14 @@ export class SqsServer {
   private handle(operation: string, input: any): unknown {
     const now = Date.now();
     switch (operation) {
+      case 'SendMessage': {
+        const message: StoredMessage = {
+          messageId: randomUUID(), body: input.MessageBody, attributes: input.MessageAttributes ?? {}, invisibleUntil: 0, receiveCount: 0,
+          queue: queueName(input.QueueUrl),
+        };
+        this.messages.push(message);
+        return { MessageId: message.messageId, MD5OfMessageBody: createHash('md5').update(input.MessageBody).digest('hex') };
+      }
       case 'SendMessageBatch': {
         const refuse = this.refuseNextBatches.shift() ?? [];
         const successful: unknown[] = [];
