@@ -45,13 +45,6 @@ Options for every command:
 
 Region and credentials come from the standard AWS environment (AWS_PROFILE, AWS_REGION, ...).`;
 
-const SET_TOKEN_HELP = `Usage: printf '%s' "$TOKEN" | npm run ops -- set-token [--secret-arn ARN] [--stack-prefix NAME] [--dry-run]
-
-Reads the token from standard input, never from an argument, so that it does not land in your shell
-history, and stores it in the deployed secret as {"accessToken": "..."}. The secret is the delivery
-stack's TokenSecretArn output, unless --secret-arn names another. The function picks the new token up
-within 5 minutes, or at once when the provider rejects the old one.`;
-
 export async function runOps(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, clients: () => OpsClients): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === 'help') {

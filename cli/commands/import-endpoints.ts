@@ -4,7 +4,7 @@ import { endpointsFromCsv } from '../shared/csv';
 import { updateEndpoints } from '../shared/endpoints';
 import type { OpsCommand } from '../shared/io';
 import { flags, projectId } from '../shared/stacks';
-import { CommandError, UsageError } from '../shared/usage';
+import { UsageError } from '../shared/usage';
 
 const IMPORT_HELP = `Usage: npm run ops -- import-endpoints --file people.csv [--project-id ID] [--stack-prefix NAME] [--dry-run]
 

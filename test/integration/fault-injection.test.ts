@@ -17,7 +17,7 @@ import { PowertoolsDeliveryGuard } from '../../lambda/adapters/dynamodb-delivery
 import type { ParkedDelivery } from '../../lambda/domain';
 import { WhatsAppProvider } from '../../lambda/providers/whatsapp';
 import { DynamoDbServer } from './stand-ins/dynamodb-server';
-import { endpointId, phoneNumber, pinpointEvent } from '../support/events';
+import { phoneNumber, pinpointEvent } from '../support/events';
 import { RecordingLogger, StaticTokens } from '../support/fakes';
 import { GraphApiServer } from './stand-ins/graph-api-server';
 import { SqsServer } from './stand-ins/sqs-server';

@@ -20,6 +20,8 @@ export interface StoredMessage {
 
 export class SqsServer {
   readonly messages: StoredMessage[] = [];
+  /** Every ChangeMessageVisibility call, in order: the receipt handle and the seconds asked for. */
+  readonly visibilityChanges: { receiptHandle: string; seconds: number }[] = [];
   readonly moveTasks: { TaskHandle: string; Status: string; SourceArn: string; DestinationArn: string; ApproximateNumberOfMessagesMoved: number }[] = [];
   /** Operations received, in order. */
   readonly operations: string[] = [];
@@ -117,6 +119,7 @@ export class SqsServer {
         return {};
       }
       case 'ChangeMessageVisibility': {
+        this.visibilityChanges.push({ receiptHandle: input.ReceiptHandle, seconds: input.VisibilityTimeout });
         const message = this.messages.find((m) => m.receiptHandle === input.ReceiptHandle);
         if (!message) throw new AwsJsonError('ReceiptHandleIsInvalid', 'The receipt handle is not valid.');
         message.invisibleUntil = now + 1000 * input.VisibilityTimeout;
