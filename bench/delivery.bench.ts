@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const common = {
     AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDBENCHONLY', AWS_SECRET_ACCESS_KEY: 'bench-only', AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, TOKEN_SECRET_ARN: SECRET_ARN, WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
-    GRAPH_API_BASE_URL: graph.baseUrl, POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_ENDPOINT_URL_SQS: queue.endpoint, PARKING_QUEUE_URL: queue.queueUrl,
+    GRAPH_API_BASE_URL: graph.baseUrl, POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_ENDPOINT_URL_SQS: queue.endpoint, JOB_QUEUE_URL: queue.urlOf('jobs'), DEAD_LETTER_QUEUE_URL: queue.urlOf('dead-letters'),
     AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
   };
   const withoutCheck = loadHandler({ ...common, IDEMPOTENCY_TABLE_NAME: undefined });

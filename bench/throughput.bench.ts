@@ -7,11 +7,11 @@
  * 5-second provider outage. Figures, not assertions: this machine is shared, so read them side by side.
  */
 import * as path from 'node:path';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DELIVERY_JOB_VERSION, type DeliveryJobMessage } from '../lambda/contract';
 import { JOB_BATCH_SIZE } from '../lib/constructs/job-queue-worker';
 import { DynamoDbServer } from '../test/integration/stand-ins/dynamodb-server';
+import { runEventSourceMapping } from '../test/integration/stand-ins/event-source-mapping';
 import { GraphApiServer } from '../test/integration/stand-ins/graph-api-server';
 import { SecretsManagerServer } from '../test/integration/stand-ins/secrets-manager-server';
 import { SqsServer } from '../test/integration/stand-ins/sqs-server';
@@ -36,11 +36,6 @@ function loadWorker(env: Record<string, string>): Handler {
   return (require('../lambda/worker') as { handler: Handler }).handler;
 }
 
-function context(): Context {
-  const deadline = Date.now() + 30_000;
-  return { awsRequestId: 'bench', functionName: 'worker', getRemainingTimeInMillis: () => deadline - Date.now() } as unknown as Context;
-}
-
 interface Scenario { readonly name: string; readonly crashOnce?: boolean; readonly outageAfterMs?: number }
 
 async function run(scenario: Scenario, servers: { graph: GraphApiServer; sqs: SqsServer }, env: Record<string, string>, runId: number) {
@@ -56,53 +51,12 @@ async function run(scenario: Scenario, servers: { graph: GraphApiServer; sqs: Sq
     };
     sqs.messages.push({ messageId: `j${runId}-${i}`, body: JSON.stringify(job), attributes: {}, invisibleUntil: 0, receiveCount: 0, queue: 'jobs' });
   }
-  const client = new SQSClient({ endpoint: sqs.endpoint, region: 'eu-west-1', credentials: CREDENTIALS });
   const workers = Array.from({ length: WORKERS }, () => loadWorker(env));
-  let crashed = !scenario.crashOnce;
   if (scenario.outageAfterMs !== undefined) setTimeout(() => { graph.outageUntil = Date.now() + 5000; }, scenario.outageAfterMs);
-  const started = Date.now();
-  const pending = () => sqs.messagesOf('jobs').length;
-
-  // The event source mapping: each worker slot polls, invokes, and deletes what the answer does not name.
-  await Promise.all(workers.map(async (handler) => {
-    while (pending() > 0 && Date.now() - started < 300_000) {
-      // The mapping gathers up to the batch size from several receives of at most 10.
-      const Messages = [];
-      for (let i = 0; i < JOB_BATCH_SIZE / 10; i += 1) {
-        const received = await client.send(new ReceiveMessageCommand({ QueueUrl: sqs.urlOf('jobs'), MaxNumberOfMessages: 10, VisibilityTimeout: VISIBILITY_SECONDS }));
-        if (!received.Messages?.length) break;
-        Messages.push(...received.Messages);
-      }
-      if (Messages.length === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        continue;
-      }
-      // SQS's redrive policy: a message received too often goes to the dead-letter queue.
-      const live = [];
-      for (const m of Messages) {
-        const stored = sqs.messages.find((s) => s.messageId === m.MessageId)!;
-        if (stored.receiveCount > MAX_RECEIVE_COUNT) stored.queue = 'jobs-dlq';
-        else live.push(m);
-      }
-      const event = { Records: live.map((m) => ({ messageId: m.MessageId!, receiptHandle: m.ReceiptHandle!, body: m.Body!, attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1' } })) } as unknown as SQSEvent;
-      let failures: Set<string>;
-      try {
-        const answer = await handler(event, context());
-        failures = new Set(answer.batchItemFailures.map((f) => f.itemIdentifier));
-      } catch {
-        failures = new Set(live.map((m) => m.MessageId!));
-      }
-      if (!crashed) {
-        // The container dies after sending, before answering: nothing is deleted, all comes back.
-        crashed = true;
-        continue;
-      }
-      // Lambda deletes the batch's successes on its own; here in parallel, so the harness adds no gap of its own.
-      await Promise.all(live.filter((m) => !failures.has(m.MessageId!))
-        .map((m) => client.send(new DeleteMessageCommand({ QueueUrl: sqs.urlOf('jobs'), ReceiptHandle: m.ReceiptHandle }))));
-    }
-  }));
-  client.destroy();
+  await runEventSourceMapping(sqs, workers, {
+    queue: 'jobs', deadLetterQueue: 'jobs-dlq', batchSize: JOB_BATCH_SIZE, visibilitySeconds: VISIBILITY_SECONDS,
+    maxReceiveCount: MAX_RECEIVE_COUNT, stopAfterMs: 300_000, crashOnce: scenario.crashOnce,
+  });
 
   const accepted = graph.requests.filter((r) => r.answer === 'accept');
   const recipients = new Set(Array.from({ length: JOBS }, (_, i) => `1555${String(runId).padStart(2, '0')}${String(i).padStart(5, '0')}`));

@@ -16,10 +16,10 @@ export type FunctionConfig = { readonly channel: 'metrics' } | DeliveryConfig;
 
 export interface DeliveryConfig extends DeliverySettingsConfig {
   readonly deliveryMode: DeliveryMode;
-  /** Where failed deliveries are parked for a later retry. */
-  readonly parkingQueueUrl: string;
-  /** Where queued mode puts every endpoint's job. */
-  readonly jobQueueUrl?: string;
+  /** Where queued mode puts every endpoint's job, and direct mode its transient failures. */
+  readonly jobQueueUrl: string;
+  /** Where direct mode puts its permanent and uncertain failures; queued mode sends nothing itself. */
+  readonly deadLetterQueueUrl?: string;
   readonly concurrency: number;
   readonly maxAttempts: number;
 }
@@ -90,9 +90,10 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
   const config: DeliveryConfig = {
     ...readDeliverySettings(read, channel),
     deliveryMode,
-    parkingQueueUrl: read.required(ENV.parkingQueueUrl, /^https?:\/\/\S+$/, 'the URL of the SQS queue that keeps failed deliveries'),
-    // Queued mode enqueues every endpoint: it needs the job queue; direct mode does not.
-    jobQueueUrl: deliveryMode === 'queued' ? read.required(ENV.jobQueueUrl, QUEUE_URL, 'the URL of the job queue') : undefined,
+    jobQueueUrl: read.required(ENV.jobQueueUrl, QUEUE_URL, 'the URL of the job queue'),
+    deadLetterQueueUrl: deliveryMode === 'direct'
+      ? read.required(ENV.deadLetterQueueUrl, QUEUE_URL, 'the URL of the job queue\'s dead-letter queue')
+      : undefined,
     concurrency: read.integer(ENV.maxConcurrency, DEFAULT_SETTINGS.concurrency, 1, MAX_ENDPOINTS),
     maxAttempts: read.integer(ENV.maxAttempts, DEFAULT_SETTINGS.retry.maxAttempts, 1, 10),
   };

@@ -8,7 +8,6 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { SqsJobQueue } from './adapters/sqs-job-queue';
-import { SqsParkingLot } from './adapters/sqs-parking-lot';
 import { type DeliveryAdapters, deliveryAdapters } from './adapters/wiring';
 import { CHANNEL_TYPE_METRIC, type ChannelTypeGroup, ENV, isObject, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './contract';
 import { ConfigurationError, type DeliveryConfig, loadFunctionConfig } from './config';
@@ -19,7 +18,7 @@ import { type BatchOutcome, deliverBatch } from './triggers/pinpoint/batch';
 import { campaignIds } from './triggers/pinpoint/event';
 
 /**
- * Time kept back from the Lambda deadline after the last send: parking the failures and reporting the
+ * Time kept back from the Lambda deadline after the last send: handing the failures on and reporting the
  * outcomes (each bounded by DEFAULT_SETTINGS.settleTimeoutMs), publishing metrics, returning.
  */
 const RESPONSE_MARGIN_MS = 2 * DEFAULT_SETTINGS.settleTimeoutMs + 300;
@@ -31,9 +30,8 @@ const metrics = new Metrics({ namespace: process.env[ENV.powertoolsMetricsNamesp
 interface DeliveryRuntime extends DeliveryAdapters {
   readonly kind: 'delivery';
   readonly config: DeliveryConfig;
-  readonly parking: SqsParkingLot;
-  /** Queued mode's job queue. */
-  readonly jobs?: JobQueue;
+  /** Where queued mode puts every job, and direct mode its failures. */
+  readonly jobs: JobQueue;
 }
 
 /** Built at cold start; a configuration problem is kept and reported by every invocation. */
@@ -41,14 +39,11 @@ const runtime: DeliveryRuntime | { readonly kind: 'metrics' } | ConfigurationErr
   try {
     const config = loadFunctionConfig(process.env);
     if (config.channel === 'metrics') return { kind: 'metrics' } as const;
-    const sqs = new SQSClient({});
     return {
       kind: 'delivery' as const,
       config,
       ...deliveryAdapters(config),
-      parking: new SqsParkingLot(sqs, config.parkingQueueUrl),
-      // Queued mode enqueues every endpoint; it dead-letters nothing itself, so the parking queue stands in.
-      jobs: config.jobQueueUrl ? new SqsJobQueue(sqs, config.jobQueueUrl, config.parkingQueueUrl) : undefined,
+      jobs: new SqsJobQueue(new SQSClient({}), config.jobQueueUrl, config.deadLetterQueueUrl),
     };
   } catch (error) {
     if (error instanceof ConfigurationError) return error;
@@ -72,11 +67,10 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
   const startedAt = Date.now();
   runtime.guard?.registerLambdaContext(context);
   try {
-    const queued = runtime.jobs ? { jobs: runtime.jobs, channel: runtime.config.channel } : undefined;
     const outcome = await deliverBatch(event, {
       provider: runtime.provider,
       tokens: runtime.tokens,
-      parking: runtime.parking,
+      jobs: runtime.jobs,
       reporter: runtime.reporter,
       guard: runtime.guard,
       clock: systemClock,
@@ -88,7 +82,7 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
         requestTimeoutMs: runtime.config.requestTimeoutMs,
         retry: { ...DEFAULT_SETTINGS.retry, maxAttempts: runtime.config.maxAttempts },
       },
-    }, queued);
+    }, runtime.config.deliveryMode);
     recordMetrics(outcome, Date.now() - startedAt);
     return outcome.response;
   } catch (error) {
@@ -113,9 +107,9 @@ function recordMetrics({ summary }: BatchOutcome, durationMs: number): void {
   count(METRIC.delivered, summary.delivered);
   count(METRIC.failed, summary.failed);
   count(METRIC.skipped, summary.skipped);
-  count(METRIC.parked, summary.parked);
+  count(METRIC.retrying, summary.retrying);
   count(METRIC.queued, summary.queued);
-  count(METRIC.parkingFailed, summary.parkingFailed);
+  count(METRIC.unsaved, summary.unsaved);
   count(METRIC.reportFailed, summary.reportFailed);
   count(METRIC.alreadyDelivered, summary.alreadyDelivered);
   count(METRIC.retried, summary.retried);

@@ -1,5 +1,5 @@
 import {
-  Arn, ArnFormat, Aws, CfnOutput, CfnRule, Duration, Fn, RemovalPolicy, Stack, StackProps, Token, Validations,
+  Arn, ArnFormat, Aws, CfnOutput, CfnRule, Fn, RemovalPolicy, Stack, StackProps, Token, Validations,
 } from 'aws-cdk-lib';
 import { ConfigError } from './config-readers';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -8,12 +8,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AlarmsConfig, ChannelConfig, DeliveryTuningConfig, TokenSecretConfig } from './config';
 import { CustomChannelFunction } from './constructs/custom-channel-function';
 import { DeliveryAlarms } from './constructs/delivery-alarms';
-import { JobQueueWorker } from './constructs/job-queue-worker';
+import { jobDeadLetterQueue, JobQueueWorker } from './constructs/job-queue-worker';
 
 import { ENV, MAX_ENDPOINTS, METRICS_NAMESPACE, SERVICE_NAME, STACK_OUTPUT } from '../lambda/contract';
 
@@ -21,8 +20,8 @@ export { METRICS_NAMESPACE, SERVICE_NAME };
 
 export interface DeliveryStackProps extends StackProps {
   /**
-   * What the function does: deliver to WhatsApp or Messenger (with a token secret, a parking queue
-   * and, by default, an idempotency table), or only count endpoints (`metrics`: none of those).
+   * What the function does: deliver to WhatsApp or Messenger (with a token secret, the job queue and
+   * its worker, and, by default, an idempotency table), or only count endpoints (`metrics`: none of those).
    * Its settings reach the function as environment variables.
    */
   readonly channel: ChannelConfig;
@@ -75,7 +74,6 @@ export class DeliveryStack extends Stack {
   public readonly executionRole: IRole;
   /** Undefined for the metrics channel, which sends nothing. */
   public readonly tokenSecret?: secretsmanager.ISecret;
-  public readonly parkingQueue?: sqs.IQueue;
   public readonly idempotencyTable?: dynamodb.ITable;
   /** The job queue, its dead-letter queue and the worker; undefined for the metrics channel. */
   public readonly jobs?: JobQueueWorker;
@@ -93,7 +91,6 @@ export class DeliveryStack extends Stack {
       this.tokenSecret = existingArn
         ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ProviderToken', existingArn)
         : this.createTokenSecret(encryptionKey);
-      this.parkingQueue = this.createParkingQueue();
       if (props.delivery?.idempotency ?? true) this.idempotencyTable = this.createIdempotencyTable();
     }
 
@@ -108,6 +105,9 @@ export class DeliveryStack extends Stack {
       tokenEncryptionKey: encryptionKey,
       idempotencyTable: this.idempotencyTable,
       environment,
+      // The construct id of the parking queue of earlier versions: an update keeps that queue, and the
+      // deliveries still parked in it, as the dead-letter queue (the worker reads their format).
+      deadLetterQueue: jobDeadLetterQueue(this, 'ParkingQueue'),
       messagesPerSecond: props.delivery?.messagesPerSecond,
       workerConcurrency: props.delivery?.workerConcurrency,
       logRetention: props.logRetention,
@@ -115,12 +115,13 @@ export class DeliveryStack extends Stack {
     const queued = props.delivery?.mode === 'queued';
     const delivery = new CustomChannelFunction(this, 'Delivery', {
       tokenSecret: this.tokenSecret,
-      parkingQueue: this.parkingQueue,
       idempotencyTable: this.idempotencyTable,
       tokenEncryptionKey: encryptionKey,
       logRetention: props.logRetention,
-      // Only queued mode sends jobs from Pinpoint's invocation, so only it may.
-      jobQueue: queued ? this.jobs?.queue : undefined,
+      // Both modes put jobs on the queue (every endpoint, or the transient failures); only direct mode
+      // dead-letters the failures it will not retry.
+      jobQueue: this.jobs?.queue,
+      deadLetterQueue: queued ? undefined : this.jobs?.deadLetterQueue,
       environment: { ...environment, ...(queued && this.jobs ? { [ENV.deliveryMode]: 'queued' } : {}) },
     });
     this.deliveryFunction = delivery.function;
@@ -128,7 +129,6 @@ export class DeliveryStack extends Stack {
 
     new DeliveryAlarms(this, 'Alarms', {
       function: delivery.function,
-      parkingQueue: this.parkingQueue,
       jobs: this.jobs && {
         queue: this.jobs.queue, deadLetterQueue: this.jobs.deadLetterQueue, worker: this.jobs.worker.function, messagesPerSecond: this.jobs.messagesPerSecond,
       },
@@ -150,14 +150,11 @@ export class DeliveryStack extends Stack {
     new CfnOutput(this, STACK_OUTPUT.deliveryLogGroupName, { value: delivery.logGroup.logGroupName });
     if (this.jobs) {
       new CfnOutput(this, STACK_OUTPUT.jobQueueUrl, { value: this.jobs.queue.queueUrl, description: 'Delivery jobs go here (see the README\'s job contract)' });
-      new CfnOutput(this, STACK_OUTPUT.jobDeadLetterQueueUrl, { value: this.jobs.deadLetterQueue.queueUrl });
-      new CfnOutput(this, STACK_OUTPUT.workerFunctionName, { value: this.jobs.worker.function.functionName });
-    }
-    if (this.parkingQueue) {
-      new CfnOutput(this, STACK_OUTPUT.parkingQueueUrl, {
-        value: this.parkingQueue.queueUrl,
-        description: 'Failed deliveries wait here: npm run redrive -- --queue-url <this URL>',
+      new CfnOutput(this, STACK_OUTPUT.jobDeadLetterQueueUrl, {
+        value: this.jobs.deadLetterQueue.queueUrl,
+        description: 'Jobs done trying wait here: npm run redrive -- --dead-letter-queue-url <this URL> --job-queue-url <JobQueueUrl>',
       });
+      new CfnOutput(this, STACK_OUTPUT.workerFunctionName, { value: this.jobs.worker.function.functionName });
     }
   }
 
@@ -197,23 +194,6 @@ export class DeliveryStack extends Stack {
       description: 'Delivered endpoints are remembered here: npm run redrive -- --idempotency-table <this name>',
     });
     return table;
-  }
-
-  /** Keeps failed deliveries, with everything needed to resend them, for 14 days (SQS's maximum). */
-  private createParkingQueue(): sqs.IQueue {
-    const queue = new sqs.Queue(this, 'ParkingQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      // Long enough for the redrive to send a received message and delete it.
-      visibilityTimeout: Duration.minutes(2),
-    });
-    const noDeadLetterQueue = 'This queue is itself the place where failed deliveries end up. Its consumer is the '
-      + 'redrive command run by an operator, which leaves permanent failures in place on purpose; a dead-letter '
-      + 'queue with a receive count would move them away after a few inspections.';
-    Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: noDeadLetterQueue });
-    Validations.of(queue).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: noDeadLetterQueue });
-    return queue;
   }
 
   private createTokenSecret(encryptionKey: kms.IKey | undefined): secretsmanager.ISecret {

@@ -9,8 +9,9 @@ import { CommandError, UsageError } from '../shared/usage';
 const STATUS_HELP = `Usage: npm run ops -- status --campaign ID [--days N] [--project-id ID] [--stack-prefix NAME]
 
 Prints the campaign's state, each of its runs as Pinpoint counts them (endpoints handed to the
-function), and what the function reported: delivered, parked, failed and skipped endpoints over the
-last N days (default 14). Pinpoint has no API that returns the custom events themselves, so those
+function), and what the function reported: delivered, queued (for the worker), retrying (failed
+transiently, back on the job queue), failed and skipped endpoints over the last N days (default 14).
+The worker's own outcomes are not in these figures (see the WorkerFunctionName output's logs). Pinpoint has no API that returns the custom events themselves, so those
 figures come from the function's own log lines, with a CloudWatch Logs Insights query.`;
 
 /** How long status waits for the Logs Insights query. */
@@ -19,7 +20,7 @@ const QUERY_TIMEOUT_MS = 60_000;
 /** The function's per-batch summary lines for one campaign, summed. */
 export function outcomeQuery(campaignId: string): string {
   return `filter message = "${BATCH_SUMMARY_MESSAGE}" and campaignId = "${campaignId}"\n`
-    + '| stats sum(delivered) as delivered, sum(parked) as parked, sum(failed) as failed, sum(skipped) as skipped, '
+    + '| stats sum(delivered) as delivered, sum(queued) as queued, sum(retrying) as retrying, sum(failed) as failed, sum(skipped) as skipped, '
     + 'sum(alreadyDelivered) as alreadyDelivered, count(*) as batches';
 }
 
@@ -79,6 +80,7 @@ export const status: OpsCommand = async (argv, env, io, clients) => {
   const outcomes = await reportedOutcomes(aws, logGroupName, campaignId, days);
   const count = (field: string) => outcomes[field] ?? '0';
   io.out(`  reported by the function (last ${days} days, ${count('batches')} batches): ${count('delivered')} delivered `
-    + `(${count('alreadyDelivered')} of them earlier), ${count('parked')} parked, ${count('failed')} failed, ${count('skipped')} skipped`);
+    + `(${count('alreadyDelivered')} of them earlier), ${count('queued')} queued, ${count('retrying')} retrying, `
+    + `${count('failed')} failed, ${count('skipped')} skipped`);
   return 0;
 };

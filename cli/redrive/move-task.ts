@@ -8,6 +8,7 @@ import {
   ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, ListMessageMoveTasksCommand, type Message,
   ReceiveMessageCommand, SendMessageCommand, type SQSClient, StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { fromParkedDelivery } from '../../lambda/triggers/sqs/legacy';
 
 export interface MoveTaskOptions {
   readonly deadLetterQueueUrl: string;
@@ -92,9 +93,10 @@ async function resendUnderNewKeys(sqs: SQSClient, options: MoveTaskOptions, mess
   return resent;
 }
 
+/** The job in `body`; a delivery parked by an earlier version becomes a job first. */
 function readJob(body: string | undefined): Record<string, unknown> | undefined {
   try {
-    const job: unknown = JSON.parse(body ?? '');
+    const job: unknown = JSON.parse(fromParkedDelivery(body ?? '') ?? body ?? '');
     return typeof job === 'object' && job !== null && typeof (job as { idempotencyKey?: unknown }).idempotencyKey === 'string' ? job as Record<string, unknown> : undefined;
   } catch {
     return undefined;

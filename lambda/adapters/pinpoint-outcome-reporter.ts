@@ -6,7 +6,7 @@
 import { PinpointClient, PutEventsCommand, type EventsBatch } from '@aws-sdk/client-pinpoint';
 import type { CampaignIds, EndpointResult, OutcomeReporter, ReportOutcome } from '../domain';
 
-/** Event types: `custom_channel.delivered`, `.parked`, `.failed`, `.skipped`. */
+/** Event types: `custom_channel.delivered`, `.retrying`, `.queued`, `.failed`, `.skipped`. */
 export const EVENT_TYPE_PREFIX = 'custom_channel.';
 
 export class PinpointOutcomeReporter implements OutcomeReporter {

@@ -10,7 +10,8 @@ import type { DeadLetter, JobQueue, QueuedJob } from '../domain';
 const SQS_BATCH_SIZE = 10;
 
 export class SqsJobQueue implements JobQueue {
-  constructor(private readonly client: SQSClient, private readonly jobQueueUrl: string, private readonly deadLetterQueueUrl: string) {}
+  /** Without `deadLetterQueueUrl` (queued mode's function, which sends nothing itself) it dead-letters nothing. */
+  constructor(private readonly client: SQSClient, private readonly jobQueueUrl: string, private readonly deadLetterQueueUrl?: string) {}
 
   enqueue(jobs: readonly QueuedJob[], signal: AbortSignal): Promise<ReadonlySet<string>> {
     return this.sendAll(this.jobQueueUrl, jobs.map((job) => ({ id: job.id, entry: { MessageBody: job.body, DelaySeconds: job.delaySeconds } })), signal);
@@ -21,6 +22,7 @@ export class SqsJobQueue implements JobQueue {
   }
 
   deadLetter(letters: readonly DeadLetter[], signal: AbortSignal): Promise<ReadonlySet<string>> {
+    if (!this.deadLetterQueueUrl) return Promise.reject(new Error('no dead-letter queue is configured'));
     return this.sendAll(this.deadLetterQueueUrl, letters.map((letter) => ({
       id: letter.id,
       entry: {

@@ -17,13 +17,15 @@ export const METRICS_NAMESPACE = 'PinpointCustomChannel';
 /** The metrics channel's namespace, as in AWS's custom-channel example. */
 export const EXECUTION_NAMESPACE = 'PinpointCustomChannelExecution';
 
-/** Metric names the function publishes per batch. Alarms use `Failed` and `ParkingFailed`. */
+/** Metric names the functions publish per batch. Alarms use `Failed`, `UnsavedFailures` and `Throttled`. */
 export const METRIC = {
   delivered: 'Delivered',
   failed: 'Failed',
   skipped: 'Skipped',
-  parked: 'Parked',
-  parkingFailed: 'ParkingFailed',
+  /** Transient failures of Pinpoint's invocation handed to the job queue, for the worker to retry at pace. */
+  retrying: 'Retrying',
+  /** Failures that neither the job queue nor its dead-letter queue took: they can only be resent by hand. */
+  unsaved: 'UnsavedFailures',
   reportFailed: 'ReportFailed',
   alreadyDelivered: 'AlreadyDelivered',
   retried: 'Retried',
@@ -66,7 +68,6 @@ export const ENV = {
   channel: 'CHANNEL',
   tokenSecretArn: 'TOKEN_SECRET_ARN',
   tokenCacheSeconds: 'TOKEN_CACHE_SECONDS',
-  parkingQueueUrl: 'PARKING_QUEUE_URL',
   idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
   idempotencyTtlSeconds: 'IDEMPOTENCY_TTL_SECONDS',
   maxConcurrency: 'MAX_CONCURRENCY',
@@ -95,7 +96,6 @@ export const STACK_OUTPUT = {
   deliveryFunctionArn: 'DeliveryFunctionArn',
   deliveryFunctionName: 'DeliveryFunctionName',
   deliveryLogGroupName: 'DeliveryLogGroupName',
-  parkingQueueUrl: 'ParkingQueueUrl',
   jobQueueUrl: 'JobQueueUrl',
   jobDeadLetterQueueUrl: 'JobDeadLetterQueueUrl',
   workerFunctionName: 'WorkerFunctionName',
@@ -123,5 +123,5 @@ export const DEFAULT_MESSENGER_PAGE_ID = 'me';
 export const MAX_ENDPOINTS = 50;
 /** Pinpoint's limit on a campaign's CustomMessage.Data. */
 export const MAX_DATA_BYTES = 5 * 1024;
-/** How long a delivery is remembered: longer than the parking queue's 14 days, so a redrive is covered. */
+/** How long a delivery is remembered: longer than the queues' 14 days of retention, so a redrive is covered. */
 export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 15 * 24 * 3600;

@@ -1,6 +1,6 @@
 /** What the delivery core is given: its adapters, its clock and deadline, and its settings. */
 import { MAX_ENDPOINTS } from '../contract';
-import type { ChannelProvider, Clock, DeliveryGuard, DeliveryLogger, OutcomeReporter, ParkingLot, TokenSource } from '../domain';
+import type { ChannelProvider, Clock, DeliveryGuard, DeliveryLogger, JobQueue, OutcomeReporter, TokenSource } from '../domain';
 import type { Pacer } from './pacing';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 
@@ -12,7 +12,7 @@ export interface DeliverySettings {
   readonly retry: RetryPolicy;
   /** Larger events are rejected whole. */
   readonly maxEndpoints: number;
-  /** Upper bound for parking the failures and for reporting the outcomes, each; both come after the sends. */
+  /** Upper bound for handing the failures on and for reporting the outcomes, each; both come after the sends. */
   readonly settleTimeoutMs: number;
 }
 
@@ -35,11 +35,12 @@ export interface DeliveryDeps {
   /** For jitter; tests pass a fixed sequence. */
   readonly random?: () => number;
   /**
-   * Where failed deliveries are kept for a later retry.
+   * Where failed sends go: transient ones back on the job queue, for the worker to retry at pace;
+   * permanent and uncertain ones to its dead-letter queue.
    *
-   * @default - none: failures are reported only (used by the redrive, which leaves them in the queue)
+   * @default - none: failures are only reported
    */
-  readonly parking?: ParkingLot;
+  readonly jobs?: JobQueue;
   /**
    * Where outcomes are reported.
    *

@@ -1,5 +1,5 @@
 /**
- * The trigger-independent pipeline: jobs → guard → send with retry → park → report → summary. A
+ * The trigger-independent pipeline: jobs → guard → send with retry → hand failures on → report → summary. A
  * trigger turns its event into jobs (and results for what it will not send), calls this, and turns
  * the results into its own response.
  */
@@ -10,18 +10,19 @@ import {
 import type { DeliveryDeps } from './deps';
 import { failed, isResult } from './results';
 import { sendJobs, type SendCounters } from './sender';
-import { park, report } from './settle';
+import { handOff, report } from './settle';
 
 export interface DeliverySummary {
   readonly endpoints: number;
   readonly delivered: number;
   readonly failed: number;
   readonly skipped: number;
-  readonly parked: number;
+  /** Failed transiently and handed to the job queue, for the worker to retry at pace. */
+  readonly retrying: number;
   /** Handed to the job queue (queued mode). */
   readonly queued: number;
-  /** Failed endpoints the parking queue did not take. Any is an alarm: they can only be resent by hand. */
-  readonly parkingFailed: number;
+  /** Failed endpoints neither the job queue nor its dead-letter queue took. Any is an alarm: they can only be resent by hand. */
+  readonly unsaved: number;
   /** Endpoints whose outcome could not be reported (0 when reporting is off). */
   readonly reportFailed: number;
   /** Endpoints an earlier invocation had already delivered: not messaged again. */
@@ -52,9 +53,9 @@ export async function deliver(
   const sent = await sendJobs(jobs, deps);
   const byEndpoint = new Map(sent.results.map((result) => [result.endpointId, result]));
   const ordered = items.map((item) => (isResult(item) ? item : byEndpoint.get(item.endpointId)!));
-  const parked = await park(ordered, ids, deps);
-  const reportFailed = await report(ids, parked.results, deps);
-  return finish(parked.results, { ...sent.counters, parkingFailed: parked.parkingFailed, reportFailed }, deps, fields);
+  const settled = await handOff(ordered, jobs, ids, deps);
+  const reportFailed = await report(ids, settled.results, deps);
+  return finish(settled.results, { ...sent.counters, unsaved: settled.unsaved, reportFailed }, deps, fields);
 }
 
 /**
@@ -95,9 +96,9 @@ export async function reject(
   return finish(results, { ...NO_SENDS, reportFailed }, deps, fields);
 }
 
-const NO_SENDS = { retried: 0, throttled: 0, alreadyDelivered: 0, parkingFailed: 0 };
+const NO_SENDS = { retried: 0, throttled: 0, alreadyDelivered: 0, unsaved: 0 };
 
-interface BatchCounters extends SendCounters { parkingFailed: number; reportFailed: number }
+interface BatchCounters extends SendCounters { unsaved: number; reportFailed: number }
 
 function finish(results: EndpointResult[], counters: BatchCounters, deps: DeliveryDeps, fields: SummaryFields): PipelineOutcome {
   const count = (status: EndpointStatus) => results.filter((r) => r.status === status).length;
@@ -106,10 +107,10 @@ function finish(results: EndpointResult[], counters: BatchCounters, deps: Delive
     delivered: count('delivered'),
     failed: count('failed'),
     skipped: count('skipped'),
-    parked: count('parked'),
+    retrying: count('retrying'),
     queued: count('queued'),
     alreadyDelivered: counters.alreadyDelivered,
-    parkingFailed: counters.parkingFailed,
+    unsaved: counters.unsaved,
     reportFailed: counters.reportFailed,
     retried: counters.retried,
     throttled: counters.throttled,

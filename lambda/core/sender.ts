@@ -66,7 +66,7 @@ class BatchSender {
         // The invocation delivering it reports it; counting it here too would count it twice.
         return skipped(job.endpointId, job.channelType, 'in_progress_elsewhere');
       case 'uncertain-earlier':
-        // An earlier invocation parked it as uncertain; only an operator's redrive may send it again.
+        // An earlier attempt may have arrived (its job is in the dead-letter queue); only an operator's redrive may send it again.
         this.deps.logger.info('An earlier attempt may have arrived; not sent again', { endpointId: maskEndpointId(job.endpointId) });
         return skipped(job.endpointId, job.channelType, 'uncertain_earlier');
       case 'unavailable':

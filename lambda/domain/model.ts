@@ -16,13 +16,14 @@ export interface CampaignIds {
 }
 
 /**
- * Every endpoint ends in exactly one of these. `parked`: a transient failure, kept in the parking
- * queue for a later retry. `failed`: permanent (with the reason), or transient but the parking queue
- * could not take it (then `retryable`). `queued`: handed to the job queue, for the worker to send.
+ * Every endpoint ends in exactly one of these. `retrying`: a transient failure, handed to the job
+ * queue for the worker to retry at pace. `failed`: permanent (with the reason), uncertain, or
+ * transient but the job queue could not take it (then `retryable`). `queued`: handed to the job
+ * queue, for the worker to send.
  */
-export type EndpointStatus = 'delivered' | 'failed' | 'skipped' | 'parked' | 'queued';
+export type EndpointStatus = 'delivered' | 'failed' | 'skipped' | 'retrying' | 'queued';
 
-/** What was (or would have been) sent, for the caller to park or resend. */
+/** What was (or would have been) sent, for the caller to requeue or dead-letter. */
 export interface Delivery {
   readonly recipient: string;
   readonly maskedRecipient: string;

@@ -30,41 +30,6 @@ export interface TokenSource {
   refresh(rejected: string): Promise<string>;
 }
 
-export const PARKED_DELIVERY_VERSION = 1;
-
-/** A failed delivery with everything needed to send it again. Its JSON is the parking queue's message format. */
-export interface ParkedDelivery {
-  readonly version: typeof PARKED_DELIVERY_VERSION;
-  /** The provider that failed, e.g. `whatsapp`; the redrive sends through the same one. */
-  readonly channel: string;
-  readonly ids: CampaignIds;
-  readonly endpointId: string;
-  readonly channelType?: string;
-  readonly recipient: string;
-  readonly message: JsonObject;
-  /** A permanent failure is parked for inspection only; the redrive leaves it unless asked. */
-  readonly permanent: boolean;
-  /**
-   * The last request went unanswered, so the provider may have delivered it: the redrive leaves it
-   * unless asked, since the Graph API has no idempotency key and a resend could message twice.
-   */
-  readonly uncertain: boolean;
-  readonly lastError: { readonly code: string; readonly reason: string };
-  readonly attempts: number;
-  readonly parkedAt: string;
-}
-
-export interface ParkingReport {
-  readonly parked: ReadonlySet<string>;
-  /** Endpoint id to why it could not be parked. */
-  readonly notParked: ReadonlyMap<string, string>;
-}
-
-/** Where failed deliveries are kept for a later retry. */
-export interface ParkingLot {
-  park(items: readonly ParkedDelivery[], signal: AbortSignal): Promise<ParkingReport>;
-}
-
 export interface ReportOutcome {
   /** Endpoints whose outcome was recorded. */
   readonly reported: number;

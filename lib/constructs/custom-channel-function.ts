@@ -32,17 +32,20 @@ export interface CustomChannelFunctionProps {
   readonly invocation?: CustomChannelInvocation;
 
   /**
-   * The job queue: for Pinpoint's function in queued mode, where it puts jobs (`sqs:SendMessage`);
-   * for the worker, what it reads (the event source mapping grants that). Its URL reaches the function.
+   * The job queue: for Pinpoint's function, where it puts jobs (every endpoint's in queued mode, the
+   * transient failures' in direct mode: `sqs:SendMessage`); for the worker, what it reads (receive,
+   * delete, change visibility). Its URL reaches the function. The queue must use SQS-managed
+   * encryption: a customer managed key would need more permissions.
    *
-   * @default - no job queue
+   * @default - no job queue (the metrics channel sends nothing)
    */
   readonly jobQueue?: IQueue;
 
   /**
-   * Where the worker puts jobs that are done trying: `sqs:SendMessage` on this queue only.
+   * Where the function puts jobs that are done trying (permanent and uncertain failures, and the
+   * worker's exhausted or malformed jobs): `sqs:SendMessage` on this queue only.
    *
-   * @default - no dead-letter queue
+   * @default - no dead-letter queue (queued mode's Pinpoint function sends nothing itself)
    */
   readonly deadLetterQueue?: IQueue;
 
@@ -52,14 +55,6 @@ export interface CustomChannelFunctionProps {
    * @default - no token (the metrics channel sends nothing)
    */
   readonly tokenSecret?: ISecret;
-
-  /**
-   * Where the function parks failed deliveries. The role may only `sqs:SendMessage` to it. The
-   * queue must use SQS-managed encryption: a customer managed key would need more permissions.
-   *
-   * @default - no queue (the metrics channel sends nothing, so nothing can fail)
-   */
-  readonly parkingQueue?: IQueue;
 
   /**
    * The table where delivered endpoints are remembered (Powertools idempotency), so that a repeated
@@ -143,14 +138,13 @@ export class CustomChannelFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: worker
         ? 'Custom channel job-queue worker: reads only its token secret and its job queue, dead-letters only to its dead-letter queue, writes only its log group.'
-        : 'Custom channel function for Pinpoint: reads only its token secret, parks failures only in its queue, writes only its log group.',
+        : 'Custom channel function for Pinpoint: reads only its token secret, sends only to its job queues, writes only its log group.',
     });
     // One statement per resource the function uses, each naming that resource's ARN.
     const allow = (sid: string, actions: string[], resource: string, conditions?: Record<string, unknown>) =>
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources: [resource], conditions }));
     allow('WriteOwnLogGroup', ['logs:CreateLogStream', 'logs:PutLogEvents'], logGroup.logGroupArn);
     if (props.tokenSecret) allow('ReadProviderToken', ['secretsmanager:GetSecretValue'], props.tokenSecret.secretArn);
-    if (props.parkingQueue) allow('ParkFailedDeliveries', ['sqs:SendMessage'], props.parkingQueue.queueArn);
     if (props.jobQueue && !worker) allow('EnqueueDeliveryJobs', ['sqs:SendMessage'], props.jobQueue.queueArn);
     if (props.jobQueue && worker) {
       // What the event source mapping needs to hand out jobs, and what the worker needs to delay one.
@@ -181,7 +175,6 @@ export class CustomChannelFunction extends Construct {
       environment: {
         ...props.environment,
         ...(props.tokenSecret ? { [ENV.tokenSecretArn]: props.tokenSecret.secretArn } : {}),
-        ...(props.parkingQueue ? { [ENV.parkingQueueUrl]: props.parkingQueue.queueUrl } : {}),
         ...(props.idempotencyTable ? { [ENV.idempotencyTableName]: props.idempotencyTable.tableName } : {}),
         ...(props.jobQueue ? { [ENV.jobQueueUrl]: props.jobQueue.queueUrl } : {}),
         ...(props.deadLetterQueue ? { [ENV.deadLetterQueueUrl]: props.deadLetterQueue.queueUrl } : {}),

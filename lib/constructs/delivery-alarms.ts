@@ -14,13 +14,6 @@ export interface DeliveryAlarmsProps {
   readonly function: lambda.IFunction;
 
   /**
-   * The parking queue, alarmed when a message waits over an hour.
-   *
-   * @default - no queue alarm
-   */
-  readonly parkingQueue?: sqs.IQueue;
-
-  /**
    * The job queue, its dead-letter queue and the worker, alarmed when a job is dead-lettered, when the
    * oldest job is older than the backlog should take at `messagesPerSecond`, when the worker fails,
    * and when more than 5 % of its requests are throttled.
@@ -35,7 +28,7 @@ export interface DeliveryAlarmsProps {
   };
 
   /**
-   * Whether the function publishes delivery metrics (Failed, ParkingFailed) to alarm on.
+   * Whether the function publishes delivery metrics (Failed, UnsavedFailures) to alarm on.
    *
    * @default true
    */
@@ -117,17 +110,13 @@ export class DeliveryAlarms extends Construct {
       alarm('Duration', `A batch took ${durationThreshold.toSeconds()} s or more; Pinpoint stops waiting at 15 s.`,
         props.function.metricDuration({ period, statistic: cloudwatch.Stats.MAXIMUM }), durationThreshold.toMilliseconds()),
     ];
-    if (props.parkingQueue) {
-      this.alarms.push(alarm('ParkedMessagesAge', 'Failed deliveries have waited in the parking queue for over an hour: run the redrive.',
-        props.parkingQueue.metricApproximateAgeOfOldestMessage({ period, statistic: cloudwatch.Stats.MAXIMUM }), 3600));
-    }
     if (props.jobs) this.alarms.push(...this.jobAlarms(props.jobs, alarm, custom, period));
     if (delivers) {
       this.alarms.push(
         alarm('FailedDeliveries', 'Deliveries are failing (see the Failed metric and the function\'s logs).',
           custom(METRIC.failed), failedThreshold),
-        alarm('ParkingFailed', 'Failed deliveries could not be parked: they can only be resent by hand from the logs.',
-          custom(METRIC.parkingFailed), 1),
+        alarm('UnsavedFailures', 'Failed deliveries could not be put on the job queue or its dead-letter queue: they can only be resent by hand from the logs.',
+          custom(METRIC.unsaved), 1),
       );
     }
 

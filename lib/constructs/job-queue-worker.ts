@@ -58,11 +58,35 @@ export interface JobQueueWorkerProps {
   readonly maxReceives?: number;
 
   /**
+   * Where jobs end that are done trying, for a person or for a redrive: SQS-managed encryption, TLS
+   * only, 14 days, like the one this construct would create (`jobDeadLetterQueue`).
+   *
+   * @default - a new queue
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
    * How long the worker's logs are kept.
    *
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+}
+
+/** A dead-letter queue for the job queue: SQS-managed encryption, TLS only, 14 days (SQS's maximum). */
+export function jobDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  // cdk-nag's AwsSolutions pack sees that this is a dead-letter queue; the Serverless pack does not.
+  Validations.of(queue).acknowledge({
+    id: 'Serverless-SQSRedrivePolicy',
+    reason: 'This is the dead-letter queue of the job queue: jobs end here for a person, or for a redrive back to the job '
+      + 'queue (npm run redrive). A dead-letter queue of its own would only move them further away.',
+  });
+  return queue;
 }
 
 /** Jobs per worker invocation (above SQS's 10 per receive, the mapping gathers several receives). */
@@ -97,17 +121,7 @@ export class JobQueueWorker extends Construct {
       throw new Error(`JobQueueWorker maxReceives must be a whole number from 1 to 100, got ${maxReceives}`);
     }
 
-    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    // cdk-nag's AwsSolutions pack sees that this is a dead-letter queue; the Serverless pack does not.
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This is the dead-letter queue of the job queue: jobs end here for a person, or for a redrive back to the job '
-        + 'queue (npm run redrive). A dead-letter queue of its own would only move them further away.',
-    });
+    const deadLetterQueue = props.deadLetterQueue ?? jobDeadLetterQueue(this, 'DeadLetterQueue');
 
     const queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -51,7 +51,7 @@ describe('README: deploying into an account', () => {
       expect(stacks.map((s) => s!.stackName)).toContain(stack);
       Template.fromStack(app.delivery).hasResourceProperties('AWS::Lambda::Function', {
         Environment: { Variables: Match.objectLike({
-          WHATSAPP_PHONE_NUMBER_ID: settings.whatsappPhoneNumberId, TOKEN_SECRET_ARN: Match.anyValue(), PARKING_QUEUE_URL: Match.anyValue(),
+          WHATSAPP_PHONE_NUMBER_ID: settings.whatsappPhoneNumberId, TOKEN_SECRET_ARN: Match.anyValue(), JOB_QUEUE_URL: Match.anyValue(), DEAD_LETTER_QUEUE_URL: Match.anyValue(),
         }) },
       });
     }

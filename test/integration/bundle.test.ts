@@ -28,7 +28,8 @@ beforeAll(async () => {
     REQUEST_TIMEOUT_MS: '1000',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     AWS_ENDPOINT_URL_SQS: queue.endpoint,
-    PARKING_QUEUE_URL: queue.queueUrl,
+    JOB_QUEUE_URL: queue.urlOf('jobs'),
+    DEAD_LETTER_QUEUE_URL: queue.urlOf('dead-letters'),
     IDEMPOTENCY_TABLE_NAME: 'idempotency',
     AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
   };
@@ -58,14 +59,15 @@ describe('the bundled function (as cdk synth writes it)', () => {
     expect(Object.keys(statuses)).toHaveLength(50);
     expect(statuses[endpointId(10)]).toMatchObject({ status: 'delivered', attempts: '2' });
     expect(statuses[endpointId(11)]).toMatchObject({ status: 'delivered', attempts: '2' });
-    expect(statuses[endpointId(12)]).toMatchObject({ status: 'parked', error_code: 'timeout' });
+    expect(statuses[endpointId(12)]).toMatchObject({ status: 'failed', error_code: 'timeout' });
     expect(statuses[endpointId(13)]).toMatchObject({ status: 'failed', error_code: '131047', attempts: '1' });
     expect(Object.values(statuses).filter((s) => s.status === 'delivered')).toHaveLength(48);
     expect(graph.requestsFor(phoneNumber(13))).toHaveLength(1);
     // well within Pinpoint's 15-second wait
     expect(run.elapsedMs).toBeLessThan(13_000);
-    // the two failures are in the parking queue, the permanent one flagged
-    expect(queue.bodies().map((m) => [m.endpointId, m.permanent])).toEqual([[endpointId(12), false], [endpointId(13), true]]);
+    // the two failures are in the dead-letter queue, flagged uncertain and permanent, for the redrive to tell apart
+    expect(queue.messagesOf('dead-letters').map((m) => [JSON.parse(m.body).endpointId, m.attributes.uncertain.StringValue, m.attributes.permanent.StringValue]))
+      .toEqual([[endpointId(12), 'true', 'false'], [endpointId(13), 'false', 'true']]);
     // every delivered endpoint is remembered, and so is the unanswered one (it may have arrived),
     // so a repeated batch would not message anyone twice; the permanent failure is forgotten
     expect(table.statuses()).toEqual({ COMPLETED: 49 });

@@ -92,7 +92,7 @@ describe.each(CASES)('the $channel channel', (c) => {
       CHANNEL: c.channel, ...c.env,
       AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDTESTONLY', AWS_SECRET_ACCESS_KEY: 'test-only', AWS_EC2_METADATA_DISABLED: 'true',
       TOKEN_SECRET_ARN: SECRET_ARN, AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
-      PARKING_QUEUE_URL: queue.queueUrl, AWS_ENDPOINT_URL_SQS: queue.endpoint,
+      JOB_QUEUE_URL: queue.urlOf('jobs'), DEAD_LETTER_QUEUE_URL: queue.urlOf('dead-letters'), AWS_ENDPOINT_URL_SQS: queue.endpoint,
       IDEMPOTENCY_TABLE_NAME: 'idempotency', AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
       GRAPH_API_BASE_URL: graph.baseUrl, REQUEST_TIMEOUT_MS: '1000', REPORT_TO_PINPOINT: 'false',
     });
@@ -124,12 +124,12 @@ describe.each(CASES)('the $channel channel', (c) => {
     const status = (i: number) => response[endpointId(i)].EventAttributes;
     expect(status(1)).toMatchObject({ status: 'delivered', attempts: '2' });
     expect(status(2)).toMatchObject({ status: 'delivered', attempts: '2' });
-    expect(status(3)).toMatchObject({ status: 'parked', error_code: 'timeout' });
+    expect(status(3)).toMatchObject({ status: 'failed', error_code: 'timeout' });
     expect(status(4)).toMatchObject({ status: 'failed', error_code: c.permanent[1], attempts: '1' });
     expect(graph.requestsFor(c.recipient(4))).toHaveLength(1);
     expect(Object.values(response).filter((r) => r.EventAttributes.status === 'delivered')).toHaveLength(48);
     for (const ids of graph.accepted.values()) expect(ids).toHaveLength(1);
-    expect(queue.bodies().map((m) => [m.endpointId, m.channel, m.permanent])).toEqual([[endpointId(3), c.channel, false], [endpointId(4), c.channel, true]]);
+    expect(queue.bodies<{ endpointId: string; channel: string }>('dead-letters').map((m) => [m.endpointId, m.channel])).toEqual([[endpointId(3), c.channel], [endpointId(4), c.channel]]);
   });
 
   test('requests follow the channel\'s contract, with the token as a bearer and the message rendered per endpoint', async () => {

@@ -1,24 +1,21 @@
 /**
  * Fault injection: the handler against a Graph API stand-in that throttles, fails, hangs and resets,
- * a parking queue that refuses entries, and a Pinpoint that refuses events. Whatever happens, every
- * endpoint ends exactly once as delivered, failed or parked; nobody gets a message twice; and once the
- * provider recovers, the redrive delivers what was parked.
+ * queues that refuse entries, and a Pinpoint that refuses events. Whatever happens, every endpoint
+ * ends exactly once as delivered, failed or retrying; nobody gets a message twice; and once the
+ * provider recovers, the worker delivers what was requeued, and the redrive what was dead-lettered.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PinpointClient, PutEventsCommand } from '@aws-sdk/client-pinpoint';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { runRedrive } from '../../cli/redrive/run';
-import { DEFAULT_SETTINGS } from '../../lambda/core';
+import { redriveDeadLetters } from '../../cli/redrive/move-task';
+import type { DeliveryJobMessage } from '../../lambda/contract';
 import type * as HandlerModule from '../../lambda/handler';
-import { PowertoolsDeliveryGuard } from '../../lambda/adapters/dynamodb-delivery-guard';
-import type { ParkedDelivery } from '../../lambda/domain';
-import { WhatsAppProvider } from '../../lambda/providers/whatsapp';
+import type * as WorkerModule from '../../lambda/worker';
 import { DynamoDbServer } from './stand-ins/dynamodb-server';
+import { runEventSourceMapping, type WorkerHandler } from './stand-ins/event-source-mapping';
 import { phoneNumber, pinpointEvent } from '../support/events';
-import { RecordingLogger, StaticTokens } from '../support/fakes';
 import { GraphApiServer } from './stand-ins/graph-api-server';
 import { SqsServer } from './stand-ins/sqs-server';
 
@@ -30,6 +27,8 @@ const TOKEN = 'test-token-fault-injection';
 const PHONE_NUMBER_ID = '109876543210987';
 const CREDENTIALS = { accessKeyId: 'AKIDTESTONLY', secretAccessKey: 'test-only' };
 const BATCH = 50;
+const JOBS = 'jobs';
+const DEAD_LETTERS = 'dead-letters';
 
 const secrets = mockClient(SecretsManagerClient);
 const pinpoint = mockClient(PinpointClient);
@@ -37,6 +36,7 @@ let graph: GraphApiServer;
 let queue: SqsServer;
 let table: DynamoDbServer;
 let handler: Handler;
+let worker: WorkerHandler;
 let campaign = 0;
 
 function lambdaContext(budgetMs = 13_000): Context {
@@ -81,41 +81,53 @@ function duplicates(): string[] {
 }
 
 const indexOf = (id: string) => Number(id.replace('endpoint-', ''));
+const jobsIn = (name: string) => queue.bodies<DeliveryJobMessage>(name);
+/** A dead letter's flags, as the redrive reads them. */
+const flagged = (name: 'permanent' | 'uncertain') => queue.messagesOf(DEAD_LETTERS)
+  .filter((m) => m.attributes[name]?.StringValue === 'true').map((m) => (JSON.parse(m.body) as DeliveryJobMessage).endpointId);
 
 /**
- * A transient failure the parking queue did not take within the function's settle timeout (an
- * in-process stand-in on a loaded machine can be that slow): reported failed and retryable, never dropped.
+ * A failure neither queue took within the function's settle timeout (an in-process stand-in on a
+ * loaded machine can be that slow): reported failed, retryable as it was, never dropped.
  */
-function notParked(response: Response, id: string): boolean {
+function notSaved(response: Response, id: string): boolean {
   const attributes = response[id].EventAttributes;
-  return attributes.status === 'failed' && attributes.retryable === 'true' && attributes.reason.includes('not parked');
+  return attributes.status === 'failed' && attributes.reason.includes('not saved');
 }
 
 /**
  * The core invariant: every endpoint of the batches is answered exactly once, as delivered, failed or
- * parked; delivered means the provider accepted exactly one message; parked means it is in the queue.
+ * retrying; delivered means the provider accepted exactly one message; retrying means a job waits in
+ * the job queue; failed means it is in the dead-letter queue (permanent or uncertain) or said not saved.
  */
 function expectAccountedFor(events: Record<string, unknown>[], response: Response): Record<string, string[]> {
   const ids = endpointIdsOf(events);
   expect(Object.keys(response).sort()).toEqual([...ids].sort());
   const groups = byStatus(response);
-  expect(Object.keys(groups).filter((status) => !['delivered', 'failed', 'parked'].includes(status))).toEqual([]);
-  expect((groups.delivered?.length ?? 0) + (groups.failed?.length ?? 0) + (groups.parked?.length ?? 0)).toBe(ids.length);
+  expect(Object.keys(groups).filter((status) => !['delivered', 'failed', 'retrying'].includes(status))).toEqual([]);
   for (const id of groups.delivered ?? []) expect(graph.accepted.get(phoneNumber(indexOf(id)))).toHaveLength(1);
-  const parked = queue.bodies<ParkedDelivery>().filter((m) => !m.permanent);
-  for (const id of groups.parked ?? []) expect(parked.some((m) => m.endpointId === id)).toBe(true);
+  const waiting = new Set(jobsIn(JOBS).map((job) => job.endpointId));
+  for (const id of groups.retrying ?? []) expect(waiting.has(id)).toBe(true);
+  const deadLettered = new Set(jobsIn(DEAD_LETTERS).map((job) => job.endpointId));
+  for (const id of groups.failed ?? []) expect(deadLettered.has(id) || notSaved(response, id)).toBe(true);
   // Anything the provider accepted but the function did not see accepted (its answer came after the
-  // request timeout: a busy machine can do that) must be parked as uncertain, so the redrive leaves it.
-  for (const id of [...(groups.failed ?? []), ...(groups.parked ?? [])]) {
+  // request timeout: a busy machine can do that) is uncertain: dead-lettered so, never requeued.
+  const uncertain = new Set(flagged('uncertain'));
+  for (const id of [...(groups.failed ?? []), ...(groups.retrying ?? [])]) {
     if (graph.accepted.has(phoneNumber(indexOf(id)))) {
-      expect(parked.filter((m) => m.endpointId === id).every((m) => m.uncertain)).toBe(true);
-      expect(response[id].EventAttributes.error_code).toBe('timeout');
-      // Parked, or (when the parking queue itself did not answer in time) reported not parked and retryable.
-      if (response[id].EventAttributes.status !== 'parked') expect(notParked(response, id)).toBe(true);
+      expect(response[id].EventAttributes).toMatchObject({ status: 'failed', error_code: 'timeout' });
+      expect(uncertain.has(id) || notSaved(response, id)).toBe(true);
     }
   }
   expect(duplicates()).toEqual([]);
   return groups;
+}
+
+/** The worker, as the event source mapping runs it, until the job queue is empty. */
+function drainJobQueue(): Promise<void> {
+  return runEventSourceMapping(queue, [worker, worker], {
+    queue: JOBS, deadLetterQueue: DEAD_LETTERS, batchSize: 50, visibilitySeconds: 30, maxReceiveCount: 10, stopAfterMs: 60_000,
+  });
 }
 
 beforeAll(async () => {
@@ -127,7 +139,10 @@ beforeAll(async () => {
     AWS_EC2_METADATA_DISABLED: 'true', TOKEN_SECRET_ARN: SECRET_ARN, WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
     // Long enough that only the injected hangs time out, not requests slowed by this busy test process:
     // a timeout is uncertain (the provider may have accepted), and that case is tested on its own.
-    GRAPH_API_BASE_URL: graph.baseUrl, REQUEST_TIMEOUT_MS: '2000', PARKING_QUEUE_URL: queue.queueUrl, AWS_ENDPOINT_URL_SQS: queue.endpoint,
+    GRAPH_API_BASE_URL: graph.baseUrl, REQUEST_TIMEOUT_MS: '2000', AWS_ENDPOINT_URL_SQS: queue.endpoint,
+    JOB_QUEUE_URL: queue.urlOf(JOBS), DEAD_LETTER_QUEUE_URL: queue.urlOf(DEAD_LETTERS),
+    // The worker's pace is tested elsewhere; here it only has to get through the requeued jobs.
+    MESSAGES_PER_SECOND: '1000', WORKER_CONCURRENCY: '2',
     IDEMPOTENCY_TABLE_NAME: 'idempotency', AWS_ENDPOINT_URL_DYNAMODB: table.endpoint, REPORT_TO_PINPOINT: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL',
   });
   // The function's logs and metrics are checked elsewhere; here they would only bury the results.
@@ -135,6 +150,8 @@ beforeAll(async () => {
   jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   handler = (require('../../lambda/handler') as typeof HandlerModule).handler as Handler;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  worker = (require('../../lambda/worker') as typeof WorkerModule).handler;
 });
 
 afterAll(async () => {
@@ -154,7 +171,7 @@ beforeEach(() => {
 });
 
 describe('fault injection', () => {
-  test('2,000 endpoints through throttling, 5xx, hangs, resets and permanent errors: all accounted for, none twice; the redrive delivers the parked ones', async () => {
+  test('2,000 endpoints through throttling, 5xx, hangs, resets and permanent errors: all accounted for, none twice; the worker and the redrive deliver the rest', async () => {
     // GIVEN a provider that throttles 30 % of requests and fails, hangs, resets or rejects others
     graph.injectFaults({ throttle: 0.3, serverError: 0.1, hang: 0.02, reset: 0.05, permanent: 0.02, seed: 7 });
     const events = batches(40);
@@ -162,105 +179,98 @@ describe('fault injection', () => {
     // WHEN Pinpoint sends 40 batches of 50, 8 at a time
     const response = await invokeAll(events);
 
-    // THEN every endpoint is delivered, failed or parked, once; delivered ones were accepted once
+    // THEN every endpoint is delivered, failed or retrying, once; delivered ones were accepted once
     const groups = expectAccountedFor(events, response);
     // Not a degenerate run, however fast the machine: every kind of fault was met, and endpoints were
-    // delivered on a retry after one (how many depends on speed: a busy machine parks more).
+    // delivered on a retry after one (how many depends on speed: a busy machine requeues more).
     expect([...new Set(graph.requests.map((r) => r.answer))].sort()).toEqual(['accept', 'error', 'hang', 'reset']);
     expect(groups.delivered.filter((id) => graph.requestsFor(phoneNumber(indexOf(id))).length > 1).length).toBeGreaterThan(0);
-    expect(groups.parked.length).toBeGreaterThan(0);
-    expect(groups.failed.length).toBeGreaterThan(0);
-    // failed ones are the permanent rejections, parked and flagged for inspection (or transient ones the
-    // parking queue did not take in time, reported as such)
-    const permanentlyFailed = groups.failed.filter((id) => !notParked(response, id));
-    for (const id of permanentlyFailed) expect(response[id].EventAttributes).toMatchObject({ error_code: '131026', retryable: 'false' });
-    const parkedPermanent = queue.bodies<ParkedDelivery>().filter((m) => m.permanent).map((m) => m.endpointId);
-    expect(parkedPermanent.filter((id) => !permanentlyFailed.includes(id))).toEqual([]);
-    expect(parkedPermanent.length).toBeGreaterThan(0);
+    expect(groups.retrying.length).toBeGreaterThan(0);
+    // failed ones are the permanent rejections and the uncertain timeouts, dead-lettered and flagged so
+    // (or failures the queues did not take in time, reported as such)
+    const permanent = flagged('permanent');
+    const uncertain = flagged('uncertain');
+    expect(permanent.length).toBeGreaterThan(0);
+    expect(uncertain.length).toBeGreaterThan(0);
+    for (const id of permanent) expect(response[id].EventAttributes).toMatchObject({ status: 'failed', error_code: '131026', retryable: 'false' });
+    for (const id of uncertain) expect(response[id].EventAttributes).toMatchObject({ status: 'failed', error_code: 'timeout' });
+    expect(groups.failed.filter((id) => !permanent.includes(id) && !uncertain.includes(id) && !notSaved(response, id))).toEqual([]);
 
     // WHEN Pinpoint sends five of the batches again
     const again = await invokeAll(events.slice(0, 5));
     // THEN no delivered endpoint is messaged again
-    // (or, if the duplicate check's table did not answer in time, it is not sent at all: parked, unsent)
+    // (or, if the duplicate check's table did not answer in time, it is not sent at all: requeued, unsent)
     for (const id of endpointIdsOf(events.slice(0, 5)).filter((id) => groups.delivered.includes(id))) {
       const attributes = again[id].EventAttributes;
-      if (attributes.error_code === 'idempotency_unavailable') expect(attributes).toMatchObject({ status: 'parked', attempts: '0' });
+      if (attributes.error_code === 'idempotency_unavailable') expect(attributes).toMatchObject({ status: 'retrying', attempts: '0' });
       else expect(attributes).toMatchObject({ status: 'delivered', reason: 'already_delivered' });
     }
     expect(duplicates()).toEqual([]);
 
-    // AND a copy of a delivered endpoint's message lies in the queue (as a repeated batch can leave one)
+    // AND a copy of a delivered endpoint's job lies in the job queue (as a producer may send one twice)
     const deliveredId = groups.delivered[0];
-    const template = queue.bodies<ParkedDelivery>().find((m) => !m.permanent)!;
+    const template = jobsIn(JOBS)[0];
     queue.messages.push({
-      messageId: 'copy-of-delivered', invisibleUntil: 0, receiveCount: 0, attributes: {},
-      body: JSON.stringify({ ...template, uncertain: false, endpointId: deliveredId, recipient: phoneNumber(indexOf(deliveredId)), ids: { ...template.ids, campaignId: events[0].CampaignId } }),
+      messageId: 'copy-of-delivered', invisibleUntil: 0, receiveCount: 0, attributes: {}, queue: JOBS,
+      body: JSON.stringify({ ...template, endpointId: deliveredId, recipient: phoneNumber(indexOf(deliveredId)), idempotencyKey: template.idempotencyKey.replace(/[^/]+$/, deliveredId) }),
     });
+    const requestsOfDelivered = graph.requestsFor(phoneNumber(indexOf(deliveredId))).length;
 
-    // WHEN the provider recovers and the operator runs the redrive, with the idempotency table
+    // WHEN the provider recovers and the worker drains the job queue
     graph.injectFaults(undefined);
-    // A repeated batch tries its failed endpoints again and may park one a second time: count messages.
-    const waiting = queue.bodies<ParkedDelivery>().filter((m) => !m.permanent);
-    const uncertainMessages = waiting.filter((m) => m.uncertain);
-    expect(uncertainMessages.length).toBeGreaterThan(0);
-    expect(uncertainMessages.every((m) => m.lastError.code === 'timeout')).toBe(true);
-    const sqs = new SQSClient({ endpoint: queue.endpoint, region: 'eu-west-1', credentials: CREDENTIALS });
-    const dynamodb = new DynamoDBClient({ endpoint: table.endpoint, region: 'eu-west-1', credentials: CREDENTIALS });
-    const guard = new PowertoolsDeliveryGuard('idempotency', 3600, dynamodb);
-    // The stand-in now answers every request at once (no fault is planned), so only a planned hang could
-    // reach this timeout: a request slowed by a busy machine is waited for, not taken for one that may have arrived.
-    const settings = { ...DEFAULT_SETTINGS, requestTimeoutMs: 30_000 };
     const hangsBefore = graph.requests.filter((r) => r.answer === 'hang').length;
-    const redrive = (includeUncertain: boolean) => runRedrive({
-      queueUrl: queue.queueUrl, dryRun: false, max: Number.MAX_SAFE_INTEGER, includePermanent: false, includeUncertain,
-    }, {
-      sqs, guard, settings, provider: new WhatsAppProvider({ baseUrl: graph.baseUrl, apiVersion: 'v25.0', phoneNumberId: PHONE_NUMBER_ID }),
-      tokens: new StaticTokens(TOKEN), print: () => undefined, logger: new RecordingLogger(),
-    });
+    await drainJobQueue();
+    // THEN every requeued endpoint was delivered once, or dead-lettered (one a repeated batch left uncertain)
+    expect(queue.messagesOf(JOBS)).toEqual([]);
+    const deadLettered = () => new Set(jobsIn(DEAD_LETTERS).map((job) => job.endpointId));
+    for (const id of groups.retrying) expect(graph.accepted.get(phoneNumber(indexOf(id)))?.length === 1 || deadLettered().has(id)).toBe(true);
+    // and the copy of a delivered job was deleted unsent: the duplicate check did its work
+    expect(graph.requestsFor(phoneNumber(indexOf(deliveredId)))).toHaveLength(requestsOfDelivered);
+    expect(duplicates()).toEqual([]);
+
+    // WHEN the operator checks the delivery webhooks (here: what the stand-in accepted), removes the dead
+    // letters of endpoints that did get their message, and redrives the rest with --include-uncertain
+    const arrived = (m: { body: string; attributes: Record<string, { StringValue?: string }> }) =>
+      m.attributes.permanent?.StringValue !== 'true' && graph.accepted.has((JSON.parse(m.body) as DeliveryJobMessage).recipient);
+    queue.messages.splice(0, queue.messages.length, ...queue.messages.filter((m) => !(m.queue === DEAD_LETTERS && arrived(m))));
+    const sqs = new SQSClient({ endpoint: queue.endpoint, region: 'eu-west-1', credentials: CREDENTIALS });
     try {
-      // THEN the first pass accounts for every message once: each certain one is delivered and deleted (an
-      // endpoint the repeated batches delivered, or a second copy, without a send); each uncertain one is
-      // left, and so is a certain copy whose endpoint a repeated batch has since left uncertain
-      const first = await redrive(false);
-      expect(first.received - first.permanentLeft).toBe(waiting.length);
-      expect(first).toMatchObject({ failed: 0, unreadable: 0 });
-      expect(first.delivered + first.uncertainLeft).toBe(waiting.length);
-      expect(first.uncertainLeft).toBeGreaterThanOrEqual(uncertainMessages.length);
-      // and once the operator has checked the delivery webhooks (here: what the stand-in accepted) and
-      // removed the messages of endpoints that did get their message, the second pass sends the rest once
-      const arrived = (m: { body: string }) => !JSON.parse(m.body).permanent && graph.accepted.has(JSON.parse(m.body).recipient);
-      queue.messages.splice(0, queue.messages.length, ...queue.messages.filter((m) => !arrived(m)));
-      const remaining = queue.bodies<ParkedDelivery>().filter((m) => !m.permanent).length;
-      const second = await redrive(true);
-      expect(second).toMatchObject({ failed: 0, uncertainLeft: 0, unreadable: 0, delivered: remaining });
-      // and no request of the redrive hung: none was planned
-      expect(graph.requests.filter((r) => r.answer === 'hang').length).toBe(hangsBefore);
-      // The run did exercise the check: the copy of a delivered endpoint's message (and any the repeated
-      // batches left) was deleted unsent (the exactly-once assertions below would catch a resend).
-      expect(first.alreadyDelivered).toBeGreaterThan(0);
-      expect(queue.messages.some((m) => m.messageId === 'copy-of-delivered')).toBe(false);
+      await redriveDeadLetters({
+        deadLetterQueueUrl: queue.urlOf(DEAD_LETTERS), jobQueueUrl: queue.urlOf(JOBS), dryRun: false, includePermanent: false, includeUncertain: true,
+      }, sqs, () => undefined);
     } finally {
       sqs.destroy();
-      dynamodb.destroy();
     }
-    for (const id of [...groups.delivered, ...groups.parked]) expect(graph.accepted.get(phoneNumber(indexOf(id)))).toHaveLength(1);
+    await drainJobQueue();
+
+    // THEN everyone but the permanent failures (and any the queues did not take) got exactly one message
+    const notTaken = groups.failed.filter((id) => notSaved(response, id));
+    for (const id of endpointIdsOf(events)) {
+      if (!permanent.includes(id) && !notTaken.includes(id)) expect(graph.accepted.get(phoneNumber(indexOf(id)))).toHaveLength(1);
+    }
     expect(duplicates()).toEqual([]);
-    // only permanent failures are left in the queue, for inspection, every one the first run parked among them
-    const left = queue.bodies<ParkedDelivery>();
-    expect(left.every((m) => m.permanent)).toBe(true);
-    expect(parkedPermanent.filter((id) => !left.some((m) => m.endpointId === id))).toEqual([]);
+    // and no request after the recovery hung: none was planned
+    expect(graph.requests.filter((r) => r.answer === 'hang').length).toBe(hangsBefore);
+    // only permanent failures are left in the dead-letter queue, for inspection, every one the first run had among them
+    expect(queue.messagesOf(DEAD_LETTERS).every((m) => m.attributes.permanent?.StringValue === 'true')).toBe(true);
+    expect(permanent.filter((id) => !flagged('permanent').includes(id))).toEqual([]);
   }, 120_000);
 
-  test('a provider that hangs past the deadline: nothing is lost, everything is parked in time', async () => {
+  test('a provider that hangs past the deadline: nothing is lost; what was sent is dead-lettered as uncertain, what was not is requeued', async () => {
     // GIVEN every request hangs, and the invocation has 3.5 s left (so 1.2 s for sending)
     graph.injectFaults({ hang: 1 });
     const events = batches(2, 3000);
-    const started = Date.now();
     const response = await invokeAll(events, 2, 3500);
-    // THEN it answers before the Lambda would time out, with every endpoint parked
-    expect(Date.now() - started).toBeLessThan(3500);
+    // THEN every endpoint is accounted for: a request the deadline cut may have arrived, so it is
+    // dead-lettered as uncertain; an endpoint the deadline reached before its request (a busy machine
+    // gets there sooner) was surely not sent, so it waits on the job queue. When the answer comes is
+    // the deadline logic's, tested with a controlled clock in the batch's unit tests.
     const groups = expectAccountedFor(events, response);
-    expect(groups.parked).toHaveLength(100);
+    const uncertain = flagged('uncertain');
+    for (const id of groups.failed ?? []) expect(uncertain.includes(id) || notSaved(response, id)).toBe(true);
+    for (const id of groups.retrying ?? []) expect(response[id].EventAttributes).toMatchObject({ attempts: '0', error_code: 'deadline_exceeded' });
+    expect(groups.failed?.length).toBeGreaterThan(0);
+    expect((groups.failed?.length ?? 0) + (groups.retrying?.length ?? 0)).toBe(100);
   }, 30_000);
 
   test('a provider that resets connections: retried, delivered once', async () => {
@@ -269,24 +279,24 @@ describe('fault injection', () => {
     const response = await invokeAll(events);
     const groups = expectAccountedFor(events, response);
     // A reset is transient: some endpoints were reset and then delivered on a retry, and none failed
-    // for good (the rest are parked for a later retry, or reported not parked if the queue was slow).
+    // for good (the rest are requeued for a later retry, or reported not saved if the queue was slow).
     const wasReset = new Set(graph.requests.filter((r) => r.answer === 'reset').map((r) => r.recipient));
     expect(groups.delivered.filter((id) => wasReset.has(phoneNumber(indexOf(id)))).length).toBeGreaterThan(0);
-    expect((groups.failed ?? []).filter((id) => !notParked(response, id))).toEqual([]);
+    expect((groups.failed ?? []).filter((id) => !notSaved(response, id))).toEqual([]);
   }, 30_000);
 
-  test('a parking queue that refuses part of a batch: the refused ones are reported failed and retryable, the rest parked', async () => {
+  test('a job queue that refuses part of a batch: the refused ones are reported failed and retryable, the rest requeued', async () => {
     // GIVEN every send fails with 5xx, and the queue refuses two entries of each first call (one for our fault)
     graph.injectFaults({ serverError: 1 });
     queue.refuseNextBatches = Array.from({ length: 5 }, () => [{ index: 0, senderFault: false }, { index: 1, senderFault: true }]);
     const events = batches(1, 3500);
     const response = await invokeAll(events);
     const groups = expectAccountedFor(events, response);
-    // the sender-fault ones could not be parked; the others were parked (after one more try where SQS refused)
+    // the sender-fault ones could not be requeued; the others were (after one more try where SQS refused)
     expect(groups.failed).toHaveLength(5);
-    expect(groups.parked).toHaveLength(45);
-    for (const id of groups.failed) expect(response[id].EventAttributes).toMatchObject({ retryable: 'true', reason: expect.stringContaining('not parked') });
-    expect(queue.messages).toHaveLength(45);
+    expect(groups.retrying).toHaveLength(45);
+    for (const id of groups.failed) expect(response[id].EventAttributes).toMatchObject({ retryable: 'true', reason: expect.stringContaining('not saved') });
+    expect(queue.messagesOf(JOBS)).toHaveLength(45);
   }, 30_000);
 
   test('PutEvents failing changes nothing in the delivery', async () => {
@@ -296,8 +306,8 @@ describe('fault injection', () => {
     const events = batches(4, 3600);
     const response = await invokeAll(events);
     const groups = expectAccountedFor(events, response);
-    const notTaken = (groups.failed ?? []).filter((id) => notParked(response, id)).length;
-    expect(groups.delivered.length + (groups.parked?.length ?? 0) + notTaken).toBe(200);
+    const notTaken = (groups.failed ?? []).filter((id) => notSaved(response, id)).length;
+    expect(groups.delivered.length + (groups.retrying?.length ?? 0) + notTaken).toBe(200);
     expect(pinpoint.commandCalls(PutEventsCommand)).toHaveLength(4);
   }, 30_000);
 });

@@ -4,6 +4,7 @@ import { SendMessageBatchCommand, SendMessageBatchCommandInput, SQSClient } from
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { outcomeQuery } from '../../cli/ops';
+import { parseDeliveryJob } from '../../lambda/contract';
 import type * as HandlerModule from '../../lambda/handler';
 import { SERVICE_NAME } from '../../lib/delivery-stack';
 import { endpoint, endpointId, phoneNumber, pinpointEvent } from '../support/events';
@@ -17,7 +18,8 @@ const REQUEST_TIMEOUT_MS = 1000;
 
 type Handler = (event: unknown, context: Context) => Promise<Record<string, { EventAttributes: Record<string, string> }>>;
 
-const PARKING_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/parking';
+const JOB_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/jobs';
+const DEAD_LETTER_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/dead-letters';
 
 const secrets = mockClient(SecretsManagerClient);
 const sqs = mockClient(SQSClient);
@@ -42,10 +44,13 @@ function queueAcceptsEverything(): void {
   }));
 }
 
-/** Every message the function put into the parking queue. */
-function parkedMessages(): Record<string, any>[] {
-  return sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!)));
+/** Every message the function put into `queueUrl`, parsed. */
+function messagesSentTo(queueUrl: string): Record<string, any>[] {
+  return sqs.commandCalls(SendMessageBatchCommand).filter((call) => call.args[0].input.QueueUrl === queueUrl)
+    .flatMap((call) => call.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!)));
 }
+const requeued = () => messagesSentTo(JOB_QUEUE_URL);
+const deadLettered = () => messagesSentTo(DEAD_LETTER_QUEUE_URL);
 let server: GraphApiServer;
 /** The idempotency table, reached by the real SDK through AWS_ENDPOINT_URL_DYNAMODB. */
 let table: DynamoDbServer;
@@ -76,7 +81,8 @@ beforeAll(async () => {
     // Static credentials and no instance metadata: nothing may reach for a real credential source.
     AWS_ACCESS_KEY_ID: 'AKIDTESTONLY', AWS_SECRET_ACCESS_KEY: 'test-only', AWS_EC2_METADATA_DISABLED: 'true',
     TOKEN_SECRET_ARN: SECRET_ARN,
-    PARKING_QUEUE_URL,
+    JOB_QUEUE_URL,
+    DEAD_LETTER_QUEUE_URL,
     REPORT_TO_PINPOINT: 'true',
     IDEMPOTENCY_TABLE_NAME: 'idempotency',
     AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
@@ -139,8 +145,8 @@ describe('handler against a local Graph API', () => {
     expect(status(1)).toMatchObject({ status: 'delivered', attempts: '2' });
     expect(status(2)).toMatchObject({ status: 'delivered', attempts: '2' });
     expect(status(3)).toMatchObject({ status: 'delivered', attempts: '2' });
-    // the hanging one timed out once and was not resent (it may have been delivered), but parked
-    expect(status(4)).toMatchObject({ status: 'parked', error_code: 'timeout', attempts: '1', retryable: 'true' });
+    // the hanging one timed out once and was not resent (it may have been delivered): dead-lettered, not retried
+    expect(status(4)).toMatchObject({ status: 'failed', error_code: 'timeout', attempts: '1', retryable: 'true' });
     expect(server.requestsFor(phoneNumber(4))).toHaveLength(1);
     // the permanent errors were sent once and never retried
     expect(status(5)).toMatchObject({ status: 'failed', error_code: '131026', attempts: '1', retryable: 'false' });
@@ -151,11 +157,14 @@ describe('handler against a local Graph API', () => {
     expect(status(0).status).toBe('delivered');
     // no number got two accepted messages
     for (const ids of server.accepted.values()) expect(ids).toHaveLength(1);
-    // the failures went to the parking queue in one batch call, the permanent ones flagged
-    // (the timeout flagged uncertain: WhatsApp may have accepted it, so the redrive leaves it unless asked)
-    expect(parkedMessages().map((m) => [m.endpointId, m.permanent, m.uncertain, m.lastError.code])).toEqual([
-      [endpointId(4), false, true, 'timeout'], [endpointId(5), true, false, '131026'], [endpointId(6), true, false, '132001'],
+    // the failures went to the dead-letter queue in one batch call, flagged permanent or uncertain
+    // (the timeout: WhatsApp may have accepted it, so the redrive leaves it unless asked)
+    const [letters] = sqs.commandCalls(SendMessageBatchCommand).filter((call) => call.args[0].input.QueueUrl === DEAD_LETTER_QUEUE_URL);
+    expect(letters.args[0].input.Entries!.map((e) => [JSON.parse(e.MessageBody!).endpointId, e.MessageAttributes!.permanent.StringValue,
+      e.MessageAttributes!.uncertain.StringValue, e.MessageAttributes!.errorCode.StringValue])).toEqual([
+      [endpointId(4), 'false', 'true', 'timeout'], [endpointId(5), 'true', 'false', '131026'], [endpointId(6), 'true', 'false', '132001'],
     ]);
+    expect(requeued()).toEqual([]);
     // and the batch answered inside the invocation's budget (the deadline logic's invariant; how far
     // inside depends on the machine, so it is not asserted)
     expect(elapsed).toBeLessThan(13_000);
@@ -232,20 +241,19 @@ describe('handler against a local Graph API', () => {
     });
   });
 
-  test('a parked message holds everything needed to send it again', async () => {
+  test('a transient failure becomes a job of the contract on the job queue, with a delay, for the worker to retry', async () => {
     server.script(phoneNumber(2), graphError(503), graphError(503), graphError(503), graphError(503));
     const response = await handler(pinpointEvent(3), lambdaContext());
-    expect(response[endpointId(2)].EventAttributes).toMatchObject({ status: 'parked', error_code: 'http_503', attempts: '4' });
+    expect(response[endpointId(2)].EventAttributes).toMatchObject({ status: 'retrying', error_code: 'http_503', attempts: '4' });
     const [call] = sqs.commandCalls(SendMessageBatchCommand);
-    expect(call.args[0].input.QueueUrl).toBe(PARKING_QUEUE_URL);
-    expect(call.args[0].input.Entries![0].MessageAttributes).toEqual({
-      permanent: { DataType: 'String', StringValue: 'false' }, uncertain: { DataType: 'String', StringValue: 'false' },
-      errorCode: { DataType: 'String', StringValue: 'http_503' },
-    });
-    expect(parkedMessages()).toEqual([{
+    expect(call.args[0].input.QueueUrl).toBe(JOB_QUEUE_URL);
+    expect(call.args[0].input.Entries![0].DelaySeconds).toBeGreaterThanOrEqual(1);
+    const [job] = requeued();
+    expect(parseDeliveryJob(JSON.stringify(job)).ok).toBe(true);
+    expect(job).toEqual({
       version: 1,
       channel: 'whatsapp',
-      ids: {
+      campaign: {
         applicationId: '3a9b1f4e6c764ba7b031e7183example', campaignId: '13978104ce5d6017c72552257example', treatmentId: '0',
         activityId: '575cb1929d5ba43e87e2478eeexample',
       },
@@ -253,12 +261,12 @@ describe('handler against a local Graph API', () => {
       channelType: 'CUSTOM',
       recipient: phoneNumber(2),
       message: expect.objectContaining({ type: 'template', template: expect.objectContaining({ name: 'order_unpaid' }) }),
-      permanent: false,
-      uncertain: false,
+      idempotencyKey: `3a9b1f4e6c764ba7b031e7183example/campaign/13978104ce5d6017c72552257example/0/575cb1929d5ba43e87e2478eeexample/${endpointId(2)}`,
+      enqueuedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       lastError: { code: 'http_503', reason: expect.stringContaining('HTTP 503') },
       attempts: 4,
-      parkedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
-    }]);
+    });
+    expect(deadLettered()).toEqual([]);
   });
 
   test('a queue that refuses part of a batch: refused-by-SQS entries are tried again, refused-for-our-fault ones are reported', async () => {
@@ -277,28 +285,28 @@ describe('handler against a local Graph API', () => {
     });
     // WHEN the batch is handled
     const response = await handler(pinpointEvent(3), lambdaContext());
-    // THEN the first was parked on the second try, the sender-fault one was not retried and is reported
+    // THEN the first was queued on the second try, the sender-fault one was not retried and is reported
     expect(call).toBe(2);
-    expect(Object.values(response).map((r) => r.EventAttributes.status)).toEqual(['parked', 'failed', 'parked']);
-    expect(response[endpointId(1)].EventAttributes).toMatchObject({ retryable: 'true', reason: expect.stringContaining('not parked') });
+    expect(Object.values(response).map((r) => r.EventAttributes.status)).toEqual(['retrying', 'failed', 'retrying']);
+    expect(response[endpointId(1)].EventAttributes).toMatchObject({ retryable: 'true', reason: expect.stringContaining('not saved') });
     const emf = jsonLines().find((line) => '_aws' in line);
-    expect(emf).toMatchObject({ Parked: 2, ParkingFailed: 1, Failed: 1 });
-    expect(jsonLines().some((line) => line.level === 'ERROR' && String(line.message).startsWith('Could not park'))).toBe(true);
+    expect(emf).toMatchObject({ Retrying: 2, UnsavedFailures: 1, Failed: 1 });
+    expect(jsonLines().some((line) => line.level === 'ERROR' && String(line.message).startsWith('Could not save failed deliveries'))).toBe(true);
   });
 
-  test('an unreachable parking queue fails loudly: error log, ParkingFailed metric, endpoints failed and retryable', async () => {
+  test('unreachable queues fail loudly: error log, UnsavedFailures metric, endpoints failed and retryable', async () => {
     for (const i of [0, 1]) server.script(phoneNumber(i), ...Array(4).fill(graphError(503)));
     sqs.reset();
     sqs.on(SendMessageBatchCommand).rejects(Object.assign(new Error('no route'), { name: 'QueueDoesNotExist' }));
     const response = await handler(pinpointEvent(3), lambdaContext());
     expect(Object.values(response).map((r) => r.EventAttributes.status)).toEqual(['failed', 'failed', 'delivered']);
-    expect(response[endpointId(0)].EventAttributes.reason).toContain('parking queue unreachable: QueueDoesNotExist');
-    expect(jsonLines().find((line) => '_aws' in line)).toMatchObject({ ParkingFailed: 2, Parked: 0 });
+    expect(response[endpointId(0)].EventAttributes).toMatchObject({ retryable: 'true', reason: expect.stringContaining('not saved') });
+    expect(jsonLines().find((line) => '_aws' in line)).toMatchObject({ UnsavedFailures: 2, Retrying: 0 });
     expect(jsonLines().find((line) => line.level === 'ERROR')).toMatchObject({ endpoints: [endpointId(0), endpointId(1)] });
   });
 
   test('reports every endpoint\'s outcome to Pinpoint in one PutEvents call, with the campaign ids', async () => {
-    // GIVEN one permanent failure, one transient failure that gets parked, and one opted-out endpoint
+    // GIVEN one permanent failure, one transient failure that is requeued, and one opted-out endpoint
     server.script(phoneNumber(1), graphError(400, 131026));
     server.script(phoneNumber(2), ...Array(4).fill(graphError(503)));
     const event = pinpointEvent(3, { endpoints: { optedOut: endpoint(9, { OptOut: 'ALL' }) } });
@@ -320,7 +328,7 @@ describe('handler against a local Graph API', () => {
       },
     });
     expect(events[endpointId(1)]).toMatchObject({ EventType: 'custom_channel.failed', Attributes: { error_code: '131026' } });
-    expect(events[endpointId(2)]).toMatchObject({ EventType: 'custom_channel.parked', Attributes: { error_code: 'http_503' } });
+    expect(events[endpointId(2)]).toMatchObject({ EventType: 'custom_channel.retrying', Attributes: { error_code: 'http_503' } });
     expect(events.optedOut).toMatchObject({ EventType: 'custom_channel.skipped', Attributes: { reason: 'opted_out' } });
     expect(JSON.stringify(input)).not.toContain(phoneNumber(1));
   });
@@ -349,10 +357,10 @@ describe('handler against a local Graph API', () => {
   });
 
   test('a duplicate invocation of the same batch sends nothing twice, and tries again only what failed', async () => {
-    // GIVEN a first invocation in which one endpoint failed transiently and was parked
+    // GIVEN a first invocation in which one endpoint failed transiently and was requeued
     server.script(phoneNumber(2), ...Array(4).fill(graphError(503)));
     const first = await handler(pinpointEvent(5), lambdaContext());
-    expect(Object.values(first).map((r) => r.EventAttributes.status)).toEqual(['delivered', 'delivered', 'parked', 'delivered', 'delivered']);
+    expect(Object.values(first).map((r) => r.EventAttributes.status)).toEqual(['delivered', 'delivered', 'retrying', 'delivered', 'delivered']);
     expect(table.statuses()).toEqual({ COMPLETED: 4 });
     server.reset();
     // WHEN Pinpoint invokes the function with the same batch again
@@ -368,11 +376,11 @@ describe('handler against a local Graph API', () => {
   });
 
   test('a repeated batch does not resend an endpoint whose earlier request went unanswered (it may have arrived)', async () => {
-    // GIVEN a first invocation in which one request hung: parked as uncertain
+    // GIVEN a first invocation in which one request hung: dead-lettered as uncertain
     server.script(phoneNumber(1), { kind: 'hang' });
     const first = await handler(pinpointEvent(3), lambdaContext());
-    expect(first[endpointId(1)].EventAttributes).toMatchObject({ status: 'parked', error_code: 'timeout' });
-    expect(parkedMessages()).toEqual([expect.objectContaining({ endpointId: endpointId(1), uncertain: true })]);
+    expect(first[endpointId(1)].EventAttributes).toMatchObject({ status: 'failed', error_code: 'timeout' });
+    expect(deadLettered()).toEqual([expect.objectContaining({ endpointId: endpointId(1), lastError: expect.objectContaining({ code: 'timeout' }) })]);
     // WHEN the same batch arrives again
     const second = await handler(pinpointEvent(3), lambdaContext());
     // THEN that endpoint is left to the operator's redrive, not sent a second time
@@ -397,15 +405,15 @@ describe('handler against a local Graph API', () => {
     // THEN it leaves the endpoint to the first invocation
     expect(second[endpointId(0)].EventAttributes).toEqual({ status: 'skipped', reason: 'in_progress_elsewhere', attempts: '0' });
     expect(server.requests).toHaveLength(1);
-    expect((await first)[endpointId(0)].EventAttributes).toMatchObject({ status: 'parked', error_code: 'timeout' });
+    expect((await first)[endpointId(0)].EventAttributes).toMatchObject({ status: 'failed', error_code: 'timeout' });
   });
 
-  test('when the idempotency table cannot be reached, nothing is sent and every endpoint is parked', async () => {
+  test('when the idempotency table cannot be reached, nothing is sent and every endpoint is requeued', async () => {
     table.failWith = 'InternalServerError';
     const response = await handler(pinpointEvent(3), lambdaContext());
     expect(server.requests).toHaveLength(0);
-    expect(Object.values(response).map((r) => [r.EventAttributes.status, r.EventAttributes.error_code])).toEqual(Array(3).fill(['parked', 'idempotency_unavailable']));
-    expect(parkedMessages()).toHaveLength(3);
+    expect(Object.values(response).map((r) => [r.EventAttributes.status, r.EventAttributes.error_code])).toEqual(Array(3).fill(['retrying', 'idempotency_unavailable']));
+    expect(requeued()).toHaveLength(3);
   });
 
   test('the per-batch summary line has what `ops status` queries: the campaign id and each count at the top level', async () => {
@@ -413,7 +421,7 @@ describe('handler against a local Graph API', () => {
     await handler(pinpointEvent(3, { endpoints: { optedOut: endpoint(9, { OptOut: 'ALL' }) } }), lambdaContext());
     const summary = jsonLines().find((line) => line.message === 'Batch finished');
     expect(summary).toMatchObject({
-      campaignId: '13978104ce5d6017c72552257example', delivered: 2, failed: 1, parked: 0, skipped: 1, alreadyDelivered: 0,
+      campaignId: '13978104ce5d6017c72552257example', delivered: 2, failed: 1, retrying: 0, queued: 0, skipped: 1, alreadyDelivered: 0,
     });
     // Every field the query filters on or sums is one of the line's own.
     const query = outcomeQuery('13978104ce5d6017c72552257example');

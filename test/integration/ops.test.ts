@@ -348,7 +348,7 @@ describe('ops status', () => {
     // GIVEN a campaign, and the function's logs summing to these outcomes
     await ops(['send', '--template', 'hello_world', '--now', '--name', 'Hello']);
     const id = [...pinpoint.campaigns.keys()].at(-1)!;
-    logs.result = { delivered: '110', parked: '5', failed: '3', skipped: '2', alreadyDelivered: '4', batches: '3' };
+    logs.result = { delivered: '110', queued: '7', retrying: '5', failed: '3', skipped: '2', alreadyDelivered: '4', batches: '3' };
     // WHEN status runs
     const result = await ops(['status', '--campaign', id, '--days', '3']);
     // THEN one Logs Insights query on the delivery log group, over 3 days, and every figure printed
@@ -360,7 +360,7 @@ describe('ops status', () => {
       `campaign ${id} "Hello": SCHEDULED`,
       '  schedule: IMMEDIATE, ONCE',
       '  run activity1 COMPLETED: 120 endpoints, 118 handed to the function, 2026-11-23T10:00:05Z to 2026-11-23T10:00:40Z',
-      '  reported by the function (last 3 days, 3 batches): 110 delivered (4 of them earlier), 5 parked, 3 failed, 2 skipped',
+      '  reported by the function (last 3 days, 3 batches): 110 delivered (4 of them earlier), 7 queued, 5 retrying, 3 failed, 2 skipped',
     ]);
   });
 

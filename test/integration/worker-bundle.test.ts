@@ -99,7 +99,7 @@ describe('the bundled worker', () => {
     const event = { ...pinpointEvent(3), CampaignId: 'queued-end-to-end' };
     // WHEN Pinpoint invokes it
     const invoked = await runBundledFunction(pinpointBundle, event, {
-      ...env, DELIVERY_MODE: 'queued', PARKING_QUEUE_URL: sqs.urlOf('parking'),
+      ...env, DELIVERY_MODE: 'queued',
     });
     // THEN nothing was sent, every endpoint is answered queued, and one valid job per endpoint waits
     expect(graph.requests).toHaveLength(0);

@@ -2,7 +2,8 @@
 import { ConfigurationError, loadFunctionConfig } from '../../lambda/config';
 
 const BASE = {
-  TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:t-AbC123', PARKING_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q',
+  TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:t-AbC123', JOB_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/jobs',
+  DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dead-letters',
   WHATSAPP_PHONE_NUMBER_ID: '109876543210987',
 };
 
@@ -32,6 +33,12 @@ describe('loadFunctionConfig', () => {
     expect(problemsOf({ ...BASE, GRAPH_API_BASE_URL: url })).toEqual([expect.stringContaining(problem)]);
   });
 
+  test('queued mode needs the job queue only: Pinpoint\'s invocation dead-letters nothing itself', () => {
+    const { DEAD_LETTER_QUEUE_URL: _unused, ...withoutDeadLetters } = BASE;
+    expect(problemsOf({ ...withoutDeadLetters, DELIVERY_MODE: 'queued' })).toEqual([]);
+    expect(problemsOf(withoutDeadLetters)).toEqual([expect.stringContaining('DEAD_LETTER_QUEUE_URL is not set')]);
+  });
+
   test('http is accepted for a stand-in on this machine only', () => {
     expect(problemsOf({ ...BASE, GRAPH_API_BASE_URL: 'http://127.0.0.1:8080' })).toEqual([]);
     expect(problemsOf({ ...BASE, GRAPH_API_BASE_URL: 'http://localhost:8080' })).toEqual([]);
@@ -41,7 +48,8 @@ describe('loadFunctionConfig', () => {
     expect(problemsOf({ CHANNEL: 'whatsapp', MAX_ATTEMPTS: '0' })).toEqual([
       expect.stringContaining('WHATSAPP_PHONE_NUMBER_ID is not set'),
       expect.stringContaining('TOKEN_SECRET_ARN is not set'),
-      expect.stringContaining('PARKING_QUEUE_URL is not set'),
+      expect.stringContaining('JOB_QUEUE_URL is not set'),
+      expect.stringContaining('DEAD_LETTER_QUEUE_URL is not set'),
       'MAX_ATTEMPTS must be a whole number from 1 to 10',
     ]);
   });

@@ -48,7 +48,7 @@ describe('the handler with CHANNEL=metrics', () => {
   test('needs no token or queue, sends nothing, and prints exactly one EMF line per batch', async () => {
     // GIVEN a function deployed as the metrics channel: no secret, no phone number, no queue
     const saved = { ...process.env };
-    for (const key of ['TOKEN_SECRET_ARN', 'WHATSAPP_PHONE_NUMBER_ID', 'PARKING_QUEUE_URL', 'IDEMPOTENCY_TABLE_NAME']) delete process.env[key];
+    for (const key of ['TOKEN_SECRET_ARN', 'WHATSAPP_PHONE_NUMBER_ID', 'JOB_QUEUE_URL', 'DEAD_LETTER_QUEUE_URL', 'IDEMPOTENCY_TABLE_NAME']) delete process.env[key];
     process.env.CHANNEL = 'metrics';
     const fetchSpy = jest.spyOn(globalThis, 'fetch');
     const lines: string[] = [];

@@ -16,14 +16,14 @@ describe('channel=messenger', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({
         CHANNEL: 'messenger', MESSENGER_PAGE_ID: '1122334455', MESSENGER_PSID_ATTRIBUTE: 'facebookMessengerPsid',
-        TOKEN_SECRET_ARN: Match.anyValue(), PARKING_QUEUE_URL: Match.anyValue(), GRAPH_API_VERSION: 'v25.0',
+        TOKEN_SECRET_ARN: Match.anyValue(), JOB_QUEUE_URL: Match.anyValue(), DEAD_LETTER_QUEUE_URL: Match.anyValue(), GRAPH_API_VERSION: 'v25.0',
       }) },
     });
     const fn = pinpointFunction(template);
     expect(fn.Properties.Environment.Variables.WHATSAPP_PHONE_NUMBER_ID).toBeUndefined();
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    // The parking queue, the job queue and its dead-letter queue
-    template.resourceCountIs('AWS::SQS::Queue', 3);
+    // The job queue and its dead-letter queue
+    template.resourceCountIs('AWS::SQS::Queue', 2);
   });
 
   test('the sample campaign carries a Messenger message', () => {
@@ -50,9 +50,9 @@ describe('channel=metrics', () => {
     expect(fn.Properties.Environment.Variables.CHANNEL).toBe('metrics');
   });
 
-  test('only the function alarms remain: no delivery or parking alarm', () => {
+  test('only the function alarms remain: no delivery or queue alarm', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
-    for (const metric of ['Failed', 'ParkingFailed', 'ApproximateAgeOfOldestMessage']) {
+    for (const metric of ['Failed', 'UnsavedFailures', 'ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible']) {
       expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric } })).toEqual({});
     }
   });

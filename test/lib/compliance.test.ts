@@ -63,14 +63,12 @@ describe('acknowledgements', () => {
       'AwsSolutions::AwsSolutions-IAM5[Resource::*] @ PinpointCustomChannel-Delivery/Delivery/ExecutionRole/DefaultPolicy/Resource',
       'AwsSolutions::AwsSolutions-IAM5[Resource::*] @ PinpointCustomChannel-Delivery/Jobs/Worker/ExecutionRole/DefaultPolicy/Resource',
       'AwsSolutions::AwsSolutions-SMG4 @ PinpointCustomChannel-Delivery/ProviderToken/Resource',
-      'AwsSolutions::AwsSolutions-SQS3 @ PinpointCustomChannel-Delivery/ParkingQueue/Resource',
       'CloudFormation-Validate::W3696 @ PinpointCustomChannel-Campaign/CustomChannel/Campaign',
       'CloudFormation-Validate::W3696 @ PinpointCustomChannel-Campaign/CustomChannel/Segment',
       'CloudFormation-Validate::W3696 @ PinpointCustomChannel-Campaign/Project',
       'Serverless::Serverless-LambdaDLQ @ PinpointCustomChannel-Delivery/Delivery/Function/Resource',
       'Serverless::Serverless-LambdaDLQ @ PinpointCustomChannel-Delivery/Jobs/Worker/Function/Resource',
       'Serverless::Serverless-LambdaEventSourceMappingDestination @ PinpointCustomChannel-Delivery/Jobs/Worker/Function/JobQueue/Resource',
-      'Serverless::Serverless-SQSRedrivePolicy @ PinpointCustomChannel-Delivery/Jobs/DeadLetterQueue/Resource',
       'Serverless::Serverless-SQSRedrivePolicy @ PinpointCustomChannel-Delivery/ParkingQueue/Resource',
     ]);
   });

@@ -31,20 +31,26 @@ describe('CustomChannelFunction on a bare stack', () => {
   // GIVEN resources passed by interface, imported rather than created
   const stack = bareStack();
   const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:t-AbC123');
-  const queue = sqs.Queue.fromQueueArn(stack, 'Queue', 'arn:aws:sqs:eu-west-1:111122223333:parking');
+  const queue = sqs.Queue.fromQueueArn(stack, 'Queue', 'arn:aws:sqs:eu-west-1:111122223333:jobs');
+  const deadLetters = sqs.Queue.fromQueueArn(stack, 'DeadLetters', 'arn:aws:sqs:eu-west-1:111122223333:dead-letters');
   const table = dynamodb.Table.fromTableName(stack, 'Table', 'idempotency');
   const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab');
   // WHEN the construct is added
-  new CustomChannelFunction(stack, 'Delivery', { tokenSecret: secret, parkingQueue: queue, idempotencyTable: table, tokenEncryptionKey: key, environment: { CHANNEL: 'whatsapp' } });
+  new CustomChannelFunction(stack, 'Delivery', {
+    tokenSecret: secret, jobQueue: queue, deadLetterQueue: deadLetters, idempotencyTable: table, tokenEncryptionKey: key, environment: { CHANNEL: 'whatsapp' },
+  });
   const template = Template.fromStack(stack);
 
   test('the role names each resource it was given, and nothing else but its own log group and X-Ray', () => {
     const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
     const bySid = Object.fromEntries((policy.Properties.PolicyDocument.Statement as { Sid?: string; Resource: unknown; Action: unknown }[])
       .map((s) => [s.Sid ?? 'xray', s]));
-    expect(Object.keys(bySid).sort()).toEqual(['DecryptProviderToken', 'ParkFailedDeliveries', 'ReadProviderToken', 'RememberDeliveries', 'WriteOwnLogGroup', 'xray']);
+    expect(Object.keys(bySid).sort()).toEqual([
+      'DeadLetterJobs', 'DecryptProviderToken', 'EnqueueDeliveryJobs', 'ReadProviderToken', 'RememberDeliveries', 'WriteOwnLogGroup', 'xray',
+    ]);
     expect(bySid.ReadProviderToken).toMatchObject({ Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:t-AbC123' });
-    expect(bySid.ParkFailedDeliveries).toMatchObject({ Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:111122223333:parking' });
+    expect(bySid.EnqueueDeliveryJobs).toMatchObject({ Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:111122223333:jobs' });
+    expect(bySid.DeadLetterJobs).toMatchObject({ Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:111122223333:dead-letters' });
     expect(bySid.DecryptProviderToken).toMatchObject({ Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } } });
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
   });
@@ -54,7 +60,7 @@ describe('CustomChannelFunction on a bare stack', () => {
       Runtime: 'nodejs24.x', Timeout: 13,
       Environment: { Variables: Match.objectLike({
         CHANNEL: 'whatsapp', TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:t-AbC123', IDEMPOTENCY_TABLE_NAME: 'idempotency',
-        PARKING_QUEUE_URL: Match.anyValue(),
+        JOB_QUEUE_URL: Match.anyValue(), DEAD_LETTER_QUEUE_URL: Match.anyValue(),
       }) },
     });
   });
@@ -119,17 +125,24 @@ describe('CustomChannelCampaign on a bare stack', () => {
 });
 
 describe('DeliveryAlarms on a bare stack', () => {
-  test('alarms on the function and, given a queue, on its oldest message; the delivery metrics come from the contract\'s names', () => {
+  test('alarms on the function and, given the job queues, on dead letters; the delivery metrics come from the contract\'s names', () => {
     const stack = bareStack();
-    const queue = sqs.Queue.fromQueueArn(stack, 'Queue', 'arn:aws:sqs:eu-west-1:111122223333:parking');
-    new DeliveryAlarms(stack, 'Alarms', { function: importedFunction(stack), parkingQueue: queue, failedDeliveriesThreshold: 7 });
+    const queue = sqs.Queue.fromQueueArn(stack, 'Queue', 'arn:aws:sqs:eu-west-1:111122223333:jobs');
+    const deadLetterQueue = sqs.Queue.fromQueueArn(stack, 'DeadLetters', 'arn:aws:sqs:eu-west-1:111122223333:dead-letters');
+    const worker = lambda.Function.fromFunctionArn(stack, 'Worker', `${FUNCTION_ARN}-worker`);
+    new DeliveryAlarms(stack, 'Alarms', {
+      function: importedFunction(stack), failedDeliveriesThreshold: 7,
+      jobs: { queue, deadLetterQueue, worker, messagesPerSecond: 80 },
+    });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Failed', Namespace: 'PinpointCustomChannel', Threshold: 7, Dimensions: [{ Name: 'service', Value: 'pinpoint-custom-channel' }],
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ParkingFailed', Threshold: 1 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 3600 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnsavedFailures', Threshold: 1 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, Dimensions: [{ Name: 'QueueName', Value: 'dead-letters' }],
+    });
   });
 
   test('an email gets an encrypted topic that only CloudWatch of this account may publish to', () => {

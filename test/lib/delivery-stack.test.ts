@@ -6,6 +6,9 @@ import { DeliveryStack, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/delive
 import { buildApp, normalisedTemplate, pinpointFunction, roleStatements } from '../helpers';
 import { synthesizedBundleDir } from '../integration/stand-ins/bundled-function';
 
+/** The parking queue's logical id in every earlier version's template: CloudFormation keeps a queue whose id stays. */
+const PARKING_QUEUE_LOGICAL_ID = 'ParkingQueue949A420A';
+
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:whatsapp/token-AbC123';
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
@@ -55,7 +58,8 @@ describe('DeliveryStack with the default configuration', () => {
       Environment: {
         Variables: Match.objectEquals({
           TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^ProviderToken') },
-          PARKING_QUEUE_URL: { Ref: Match.stringLikeRegexp('^ParkingQueue') },
+          JOB_QUEUE_URL: { Ref: Match.stringLikeRegexp('^JobsQueue') },
+          DEAD_LETTER_QUEUE_URL: { Ref: Match.stringLikeRegexp('^ParkingQueue') },
           IDEMPOTENCY_TABLE_NAME: { Ref: Match.stringLikeRegexp('^IdempotencyTable') },
           CHANNEL: 'whatsapp',
           MAX_CONCURRENCY: '50',
@@ -70,14 +74,14 @@ describe('DeliveryStack with the default configuration', () => {
     });
   });
 
-  test('the parking queue, the job queue and its dead-letter queue are encrypted, refuse plain HTTP and keep messages 14 days', () => {
+  test('the job queue and its dead-letter queue (the parking queue of earlier versions) are encrypted, refuse plain HTTP and keep messages 14 days', () => {
     const queues = template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues).map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['JobsDeadLetterQueue', 'JobsQueue', 'ParkingQueue']);
+    expect(Object.keys(queues).map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['JobsQueue', 'ParkingQueue']);
     for (const queue of Object.values(queues)) {
       expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     }
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(2);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({
         Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
@@ -85,11 +89,17 @@ describe('DeliveryStack with the default configuration', () => {
     }
   });
 
-  test('the role may only send messages to the parking queue', () => {
+  test('the role may only send messages: failures to retry to the job queue, the rest to its dead-letter queue', () => {
     const sqsStatements = statements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
     expect(sqsStatements).toEqual([
+      expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^JobsQueue/), 'Arn'] } }),
       expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ParkingQueue/), 'Arn'] } }),
     ]);
+  });
+
+  test('an update keeps the parking queue of earlier versions, and the deliveries in it: its logical id is the dead-letter queue\'s', () => {
+    expect(Object.keys(template.findResources('AWS::SQS::Queue'))).toContain(PARKING_QUEUE_LOGICAL_ID);
+    template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [PARKING_QUEUE_LOGICAL_ID, 'Arn'] }, maxReceiveCount: 10 } });
   });
 
   test('the idempotency table has a TTL, on-demand billing, encryption and point-in-time recovery', () => {
@@ -184,24 +194,24 @@ describe('DeliveryStack alarms', () => {
     alarm({ Namespace: 'AWS/Lambda', MetricName: 'Duration', Statistic: 'Maximum', Dimensions: functionDimension }, 12_000);
   });
 
-  test('alarm on parked messages older than an hour', () => {
+  test('alarm on any job in the dead-letter queue', () => {
     alarm({
-      Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Statistic: 'Maximum',
+      Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Statistic: 'Maximum',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ParkingQueue'), 'QueueName'] } }],
-    }, 3600);
+    }, 1);
   });
 
-  test('alarm on the function\'s own Failed and ParkingFailed metrics, under the namespace and service it publishes with', () => {
+  test('alarm on the function\'s own Failed and UnsavedFailures metrics, under the namespace and service it publishes with', () => {
     const dimensions = [{ Name: 'service', Value: SERVICE_NAME }];
     alarm({ Namespace: METRICS_NAMESPACE, MetricName: 'Failed', Statistic: 'Sum', Dimensions: dimensions }, 5);
-    alarm({ Namespace: METRICS_NAMESPACE, MetricName: 'ParkingFailed', Statistic: 'Sum', Dimensions: dimensions }, 1);
+    alarm({ Namespace: METRICS_NAMESPACE, MetricName: 'UnsavedFailures', Statistic: 'Sum', Dimensions: dimensions }, 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE }) },
     });
   });
 
   test('without an alarm email there is no topic and no alarm action', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     template.resourceCountIs('AWS::SNS::Topic', 0);
     for (const each of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) expect(each.Properties.AlarmActions).toBeUndefined();
   });

@@ -22,12 +22,12 @@ describe('the job queue and its worker (default: direct mode)', () => {
 
   test('a job is dead-lettered by SQS after a bounded number of receives, and kept there 14 days; the worker has time for a batch', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: { deadLetterTargetArn: ref('JobsDeadLetterQueue'), maxReceiveCount: 10 }, VisibilityTimeout: 180,
+      RedrivePolicy: { deadLetterTargetArn: ref('ParkingQueue'), maxReceiveCount: 10 }, VisibilityTimeout: 180,
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 30, Environment: { Variables: Match.objectLike({
         MESSAGES_PER_SECOND: '80', WORKER_CONCURRENCY: '2', MAX_RECEIVES: '8', CHANNEL: 'whatsapp',
-        JOB_QUEUE_URL: { Ref: Match.stringLikeRegexp('^JobsQueue') }, DEAD_LETTER_QUEUE_URL: { Ref: Match.stringLikeRegexp('^JobsDeadLetterQueue') },
+        JOB_QUEUE_URL: { Ref: Match.stringLikeRegexp('^JobsQueue') }, DEAD_LETTER_QUEUE_URL: { Ref: Match.stringLikeRegexp('^ParkingQueue') },
       }) },
     });
   });
@@ -38,13 +38,15 @@ describe('the job queue and its worker (default: direct mode)', () => {
     expect(statements.find((s) => s.Sid === 'ConsumeJobQueue')).toMatchObject({
       Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'], Resource: arnOf('JobsQueue'),
     });
-    expect(statements.find((s) => s.Sid === 'DeadLetterJobs')).toMatchObject({ Action: 'sqs:SendMessage', Resource: arnOf('JobsDeadLetterQueue') });
+    expect(statements.find((s) => s.Sid === 'DeadLetterJobs')).toMatchObject({ Action: 'sqs:SendMessage', Resource: arnOf('ParkingQueue') });
     // No statement lets the worker put jobs on the job queue
     expect(statements.filter((s) => JSON.stringify(s.Action).includes('sqs:SendMessage')).map((s) => s.Sid)).toEqual(['DeadLetterJobs']);
   });
 
-  test('in direct mode Pinpoint\'s function may not put jobs on the queue', () => {
-    expect(sids(roleStatements<Statement>(template, 'DeliveryExecutionRole'))).not.toContain('EnqueueDeliveryJobs');
+  test('in direct mode Pinpoint\'s function hands failures on: transient ones to the job queue, the rest to the dead-letter queue', () => {
+    const statements = roleStatements<Statement>(template, 'DeliveryExecutionRole');
+    expect(statements.find((s) => s.Sid === 'EnqueueDeliveryJobs')).toMatchObject({ Action: 'sqs:SendMessage', Resource: arnOf('JobsQueue') });
+    expect(statements.find((s) => s.Sid === 'DeadLetterJobs')).toMatchObject({ Action: 'sqs:SendMessage', Resource: arnOf('ParkingQueue') });
     expect(pinpointFunction(template).Properties.Environment.Variables.DELIVERY_MODE).toBeUndefined();
   });
 
@@ -54,7 +56,7 @@ describe('the job queue and its worker (default: direct mode)', () => {
 
   test('alarms: a dead-lettered job, a backlog older than the rate explains, worker errors, over 5 % throttled', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1,
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^JobsDeadLetterQueue'), 'QueueName'] } }] });
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ParkingQueue'), 'QueueName'] } }] });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 300, Metrics: Match.arrayWith([Match.objectLike({ Expression: 'age - visible / 80' })]) });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^JobsWorkerFunction') } }] });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 0.05, Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(requests > 0, throttled / requests, 0)' })]) });
@@ -66,8 +68,9 @@ describe('queued mode', () => {
   const template = Template.fromStack(delivery);
 
   test('Pinpoint\'s function enqueues: it may send to the job queue only, and knows its URL and the mode', () => {
-    expect(roleStatements<Statement>(template, 'DeliveryExecutionRole').find((s) => s.Sid === 'EnqueueDeliveryJobs'))
-      .toMatchObject({ Action: 'sqs:SendMessage', Resource: arnOf('JobsQueue') });
+    const statements = roleStatements<Statement>(template, 'DeliveryExecutionRole');
+    expect(statements.find((s) => s.Sid === 'EnqueueDeliveryJobs')).toMatchObject({ Action: 'sqs:SendMessage', Resource: arnOf('JobsQueue') });
+    expect(statements.filter((s) => JSON.stringify(s.Action).includes('sqs:')).map((s) => s.Sid)).toEqual(['EnqueueDeliveryJobs']);
     expect(pinpointFunction(template).Properties.Environment.Variables).toMatchObject({
       DELIVERY_MODE: 'queued', JOB_QUEUE_URL: { Ref: expect.stringMatching(/^JobsQueue[0-9A-F]{8}$/) },
     });

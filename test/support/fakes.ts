@@ -1,7 +1,7 @@
 /** Fakes for driving the delivery core without a network, AWS or a real clock: one per port. */
 import type {
   CampaignIds, ChannelProvider, Clock, DeadLetter, DeliveryGuard, DeliveryLogger, EndpointDefinition, EndpointResult, FailureDisposition, GuardedOutcome, JobQueue, JsonObject, QueuedJob,
-  OutcomeReporter, ParkedDelivery, ParkingLot, ParkingReport, RecipientResolution, ReportOutcome, SendOutcome, SendRequest, TokenSource,
+  OutcomeReporter, RecipientResolution, ReportOutcome, SendOutcome, SendRequest, TokenSource,
 } from '../../lambda/domain';
 
 /** Time moves only when someone sleeps or a fake request takes time. */
@@ -23,10 +23,10 @@ export const failure = (disposition: FailureDisposition, errorCode: string, thro
 
 /** A provider whose answers are scripted per recipient; each request takes `latencyMs` on the clock. */
 export class ScriptedProvider implements ChannelProvider {
-  readonly channel = 'scripted';
   readonly sent: SendRequest[] = [];
   private readonly scripts = new Map<string, SendOutcome[]>();
-  constructor(private readonly clock: FakeClock, private readonly latencyMs = 0) {}
+  /** `channel`: what it calls itself; a job it writes names it, so a job meant to be valid needs a real one. */
+  constructor(private readonly clock: FakeClock, private readonly latencyMs = 0, readonly channel = 'scripted') {}
 
   script(recipient: string, ...outcomes: SendOutcome[]): this {
     this.scripts.set(recipient, outcomes);
@@ -71,22 +71,6 @@ export class RecordingLogger implements DeliveryLogger {
   error(message: string, ...extra: Record<string, unknown>[]) { this.lines.push({ level: 'error', message, extra: Object.assign({}, ...extra) }); }
 }
 
-/** A parking lot in memory; it can refuse chosen endpoints, or be unreachable. */
-export class FakeParkingLot implements ParkingLot {
-  readonly parked: ParkedDelivery[] = [];
-  readonly refuse = new Map<string, string>();
-  unreachable = false;
-  async park(items: readonly ParkedDelivery[]): Promise<ParkingReport> {
-    if (this.unreachable) throw Object.assign(new Error('down'), { name: 'QueueUnreachable' });
-    const taken = items.filter((item) => !this.refuse.has(item.endpointId));
-    this.parked.push(...taken);
-    return {
-      parked: new Set(taken.map((item) => item.endpointId)),
-      notParked: new Map(items.filter((item) => this.refuse.has(item.endpointId)).map((item) => [item.endpointId, this.refuse.get(item.endpointId)!])),
-    };
-  }
-}
-
 /** Records every report; it can fail some endpoints, or throw. */
 export class FakeReporter implements OutcomeReporter {
   readonly calls: { ids: CampaignIds; results: readonly EndpointResult[]; timestamp: Date }[] = [];
@@ -120,22 +104,33 @@ export class FakeGuard implements DeliveryGuard {
   }
 }
 
-/** The job queue and its dead-letter queue in memory. */
+/** The job queue and its dead-letter queue in memory; either can refuse chosen ids, or both be unreachable. */
 export class FakeJobQueue implements JobQueue {
   readonly enqueued: QueuedJob[] = [];
   readonly delayed: { receiptHandle: string; delaySeconds: number }[] = [];
   readonly deadLetters: DeadLetter[] = [];
+  /** Ids neither queue takes. */
+  readonly refuse = new Set<string>();
   refuseDeadLetters = false;
+  unreachable = false;
   async enqueue(jobs: readonly QueuedJob[]): Promise<ReadonlySet<string>> {
-    this.enqueued.push(...jobs);
-    return new Set(jobs.map((job) => job.id));
+    if (this.unreachable) throw Object.assign(new Error('down'), { name: 'QueueUnreachable' });
+    const taken = jobs.filter((job) => !this.refuse.has(job.id));
+    this.enqueued.push(...taken);
+    return new Set(taken.map((job) => job.id));
   }
   async retryLater(receiptHandle: string, delaySeconds: number): Promise<void> {
     this.delayed.push({ receiptHandle, delaySeconds });
   }
   async deadLetter(letters: readonly DeadLetter[]): Promise<ReadonlySet<string>> {
+    if (this.unreachable) throw Object.assign(new Error('down'), { name: 'QueueUnreachable' });
     if (this.refuseDeadLetters) return new Set();
-    this.deadLetters.push(...letters);
-    return new Set(letters.map((letter) => letter.id));
+    const taken = letters.filter((letter) => !this.refuse.has(letter.id));
+    this.deadLetters.push(...taken);
+    return new Set(taken.map((letter) => letter.id));
+  }
+  /** The job messages put on the job queue, parsed. */
+  jobs(): Record<string, unknown>[] {
+    return this.enqueued.map((job) => JSON.parse(job.body) as Record<string, unknown>);
   }
 }

@@ -3,9 +3,9 @@
  * pipeline, and answers in Pinpoint's format. Endpoints Pinpoint itself would not message, or that
  * the channel cannot reach, are skipped; a missing placeholder value fails that endpoint alone.
  */
-import { DELIVERY_JOB_VERSION, type DeliveryChannel, type DeliveryJobMessage, placeholderProblem } from '../../contract';
-import { deliver, type DeliveryDeps, deliveryKey, type DeliverySummary, enqueue, failed, reject, skipped } from '../../core';
-import type { CampaignIds, ChannelProvider, DeliveryJob, EndpointDefinition, EndpointResult, JobQueue, JsonObject } from '../../domain';
+import { type DeliveryChannel, type DeliveryMode, placeholderProblem } from '../../contract';
+import { deliver, type DeliveryDeps, deliveryKey, type DeliverySummary, enqueue, failed, reject, skipped, toJobMessage } from '../../core';
+import type { CampaignIds, ChannelProvider, DeliveryJob, EndpointDefinition, EndpointResult, JsonObject } from '../../domain';
 import { asEndpoint, isReservedEndpointId, parseEvent } from './event';
 import { renderMessage } from './placeholders';
 import { type ChannelTypeGroup, countChannelTypes, type CustomChannelResponse, toResponse } from './response';
@@ -24,18 +24,12 @@ export interface BatchOutcome {
   readonly eventProblem?: string;
 }
 
-/** Queued mode: the invocation validates and renders, and the worker sends from the job queue. */
-export interface QueuedMode {
-  readonly jobs: JobQueue;
-  readonly channel: DeliveryChannel;
-}
-
 /**
- * Delivers the batch, or with `queued`, enqueues a job per endpoint and answers `queued`. Throws
- * only when nothing was sent (the token cannot be read); every other problem, including a malformed
- * event, is reported per endpoint.
+ * Delivers the batch (`direct`), or enqueues a job per endpoint on `deps.jobs` and answers `queued`
+ * (`queued`: the worker sends). Throws only when nothing was sent (the token cannot be read); every
+ * other problem, including a malformed event, is reported per endpoint.
  */
-export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps, queued?: QueuedMode): Promise<BatchOutcome> {
+export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps, mode: DeliveryMode = 'direct'): Promise<BatchOutcome> {
   const parsed = parseEvent(rawEvent, deps.settings?.maxEndpoints);
   const channelTypes = countChannelTypes(rawEvent);
   const outcome = (ids: CampaignIds, { results, summary }: { results: EndpointResult[]; summary: DeliverySummary }, eventProblem?: string): BatchOutcome =>
@@ -54,10 +48,12 @@ export async function deliverBatch(rawEvent: unknown, deps: DeliveryDeps, queued
     return outcome(ids, await reject(ids, listed(), 'invalid_data', problem, deps, { channelTypes }), problem);
   }
   const items = endpoints.map(([endpointId, value]) => prepare(endpointId, value, message, deps.provider, ids));
-  if (queued) {
+  if (mode === 'queued') {
+    if (!deps.jobs) throw new Error('queued mode needs a job queue');
     const enqueuedAt = new Date(deps.clock.now()).toISOString();
-    const toQueued = (job: DeliveryJob) => ({ id: job.endpointId, delaySeconds: 0, body: JSON.stringify(toJobMessage(job, ids, queued.channel, enqueuedAt)) });
-    return outcome(ids, await enqueue(ids, items, { ...deps, jobs: queued.jobs }, toQueued, { channelTypes }));
+    const channel = deps.provider.channel as DeliveryChannel;
+    const toQueued = (job: DeliveryJob) => ({ id: job.endpointId, delaySeconds: 0, body: JSON.stringify(toJobMessage(job, ids, channel, enqueuedAt)) });
+    return outcome(ids, await enqueue(ids, items, { ...deps, jobs: deps.jobs }, toQueued, { channelTypes }));
   }
   return outcome(ids, await deliver(ids, items, deps, { channelTypes }));
 }
@@ -79,17 +75,6 @@ function prepare(endpointId: string, value: unknown, template: JsonObject, provi
   return {
     endpointId, channelType, recipient: resolution.recipient, maskedRecipient: resolution.masked, message: rendered.message,
     key: deliveryKey(ids, endpointId),
-  };
-}
-
-/** The job contract's message for one endpoint of this batch. */
-function toJobMessage(job: DeliveryJob, ids: CampaignIds, channel: DeliveryChannel, enqueuedAt: string): DeliveryJobMessage {
-  const campaign = Object.fromEntries(Object.entries(ids).filter(([, id]) => id !== undefined)) as DeliveryJobMessage['campaign'];
-  return {
-    version: DELIVERY_JOB_VERSION, channel, campaign, endpointId: job.endpointId, recipient: job.recipient, message: job.message,
-    // Without a campaign or journey id there is nothing to tell repeats apart by: each job is its own delivery.
-    idempotencyKey: job.key ?? `unkeyed/${globalThis.crypto.randomUUID()}`,
-    enqueuedAt, ...(job.channelType ? { channelType: job.channelType } : {}),
   };
 }
 

@@ -4,9 +4,10 @@
  * failure whose visibility is set to the delay), or dead-lettered with the reason. A malformed job
  * never fails its batch-mates and is never retried forever.
  */
-import { DEFAULT_MAX_RECEIVES, type DeliveryChannel, type DeliveryJobMessage, isExpired, parseDeliveryJob } from '../../contract';
-import { type DeliveryDeps, report, sendJobs } from '../../core';
+import { type DeliveryChannel, type DeliveryJobMessage, isExpired } from '../../contract';
+import { DEFAULT_REQUEUE_POLICY, type DeliveryDeps, report, requeueDelaySeconds, type RequeuePolicy, sendJobs } from '../../core';
 import { type CampaignIds, type DeadLetter, type DeliveryJob, type EndpointResult, type JobQueue, maskRecipient } from '../../domain';
+import { readJob } from './legacy';
 
 export interface JobRecord {
   readonly messageId: string;
@@ -16,15 +17,10 @@ export interface JobRecord {
   readonly receiveCount: number;
 }
 
-export interface WorkerSettings {
-  /** After this many receives a job that still fails transiently is dead-lettered with its last error. */
-  readonly maxReceives: number;
-  /** First retry delay; doubles per receive, with jitter, up to maxDelaySeconds. */
-  readonly baseDelaySeconds: number;
-  readonly maxDelaySeconds: number;
-}
+/** The worker's retry rules: how long a job waits before it comes again, and after how many receives it is dead-lettered. */
+export type WorkerSettings = RequeuePolicy;
 
-export const DEFAULT_WORKER_SETTINGS: WorkerSettings = { maxReceives: DEFAULT_MAX_RECEIVES, baseDelaySeconds: 2, maxDelaySeconds: 900 };
+export const DEFAULT_WORKER_SETTINGS: WorkerSettings = DEFAULT_REQUEUE_POLICY;
 
 export interface WorkerDeps extends DeliveryDeps {
   readonly channel: DeliveryChannel;
@@ -52,10 +48,6 @@ export interface JobBatchOutcome {
   readonly summary: WorkerSummary;
 }
 
-/** The one error code of Meta's that concerns a single recipient: only that job waits. */
-const PAIR_RATE_LIMIT = '131056';
-const PAIR_RATE_DELAY_SECONDS = 8;
-
 export async function processJobs(records: readonly JobRecord[], deps: WorkerDeps): Promise<JobBatchOutcome> {
   const settings = deps.worker ?? DEFAULT_WORKER_SETTINGS;
   const now = deps.clock.now();
@@ -67,7 +59,7 @@ export async function processJobs(records: readonly JobRecord[], deps: WorkerDep
   let expired = 0;
 
   for (const record of records) {
-    const parsed = parseDeliveryJob(record.body);
+    const parsed = readJob(record.body);
     if (!parsed.ok || parsed.job.channel !== deps.channel) {
       malformed += 1;
       const problem = parsed.ok ? `the job is for ${parsed.job.channel}, and this worker sends ${deps.channel}` : parsed.problem;
@@ -97,7 +89,7 @@ export async function processJobs(records: readonly JobRecord[], deps: WorkerDep
     } else if (record.receiveCount >= settings.maxReceives) {
       letter(result.errorCode ?? 'exhausted', `gave up after ${record.receiveCount} receives: ${result.reason ?? ''}`, { permanent: false, uncertain: false });
     } else {
-      retries.push({ record, delaySeconds: retryDelay(record.receiveCount, result, settings, deps.random ?? Math.random) });
+      retries.push({ record, delaySeconds: requeueDelaySeconds(record.receiveCount, result.errorCode, settings, deps.random ?? Math.random) });
     }
   });
 
@@ -130,13 +122,6 @@ function asDeliveryJob(job: DeliveryJobMessage): DeliveryJob {
     endpointId: job.endpointId, channelType: job.channelType, recipient: job.recipient, maskedRecipient: maskRecipient(job.recipient),
     message: job.message, key: job.idempotencyKey,
   };
-}
-
-/** Exponential with full jitter; a recipient's pair-rate limit waits a fixed while, throttling at least that. */
-function retryDelay(receiveCount: number, result: EndpointResult, settings: WorkerSettings, random: () => number): number {
-  if (result.errorCode === PAIR_RATE_LIMIT) return PAIR_RATE_DELAY_SECONDS;
-  const bound = Math.min(settings.maxDelaySeconds, settings.baseDelaySeconds * 2 ** Math.max(0, receiveCount - 1));
-  return Math.max(1, Math.ceil(bound / 2 + (random() * bound) / 2));
 }
 
 /** Dead-letters what must go; what the queue did not take is retried instead, never dropped. */

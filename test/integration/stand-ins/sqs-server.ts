@@ -1,7 +1,8 @@
 /**
  * A stand-in for one SQS queue on 127.0.0.1, speaking the AWS JSON 1.0 protocol the SDK uses
- * (SendMessageBatch, ReceiveMessage, DeleteMessage, ChangeMessageVisibility, GetQueueAttributes),
- * with receive counts and visibility timeouts like the real queue. Reached through
+ * (SendMessage(Batch), ReceiveMessage, DeleteMessage, ChangeMessageVisibility, GetQueueAttributes, the
+ * move task), with receive counts, delays and visibility timeouts like the real queue; each queue is
+ * named by its URL's last segment. Reached through
  * AWS_ENDPOINT_URL_SQS from code that runs outside jest's module mocks.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -14,8 +15,8 @@ export interface StoredMessage {
   receiptHandle?: string;
   invisibleUntil: number;
   receiveCount: number;
-  /** The queue's name, the URL's last segment; messages pushed by a test without one are the parking queue's. */
-  queue?: string;
+  /** The queue's name, the URL's last segment. */
+  queue: string;
 }
 
 export class SqsServer {
@@ -45,21 +46,17 @@ export class SqsServer {
     return this.http.endpoint;
   }
 
-  get queueUrl(): string {
-    return this.urlOf('parking');
-  }
-
   /** The URL of another queue on the same stand-in (each queue keeps its own messages). */
   urlOf(name: string): string {
     return `${this.endpoint}/111122223333/${name}`;
   }
 
-  /** The messages of one queue (by default, the parking queue). */
-  messagesOf(name = 'parking'): StoredMessage[] {
-    return this.messages.filter((m) => (m.queue ?? 'parking') === name);
+  /** The messages of one queue. */
+  messagesOf(name: string): StoredMessage[] {
+    return this.messages.filter((m) => m.queue === name);
   }
 
-  bodies<T = Record<string, unknown>>(name = 'parking'): T[] {
+  bodies<T = Record<string, unknown>>(name: string): T[] {
     return this.messagesOf(name).map((m) => JSON.parse(m.body));
   }
 
@@ -72,8 +69,8 @@ export class SqsServer {
     switch (operation) {
       case 'SendMessage': {
         const message: StoredMessage = {
-          messageId: randomUUID(), body: input.MessageBody, attributes: input.MessageAttributes ?? {}, invisibleUntil: 0, receiveCount: 0,
-          queue: queueName(input.QueueUrl),
+          messageId: randomUUID(), body: input.MessageBody, attributes: input.MessageAttributes ?? {}, invisibleUntil: now + 1000 * (input.DelaySeconds ?? 0),
+          receiveCount: 0, queue: queueName(input.QueueUrl),
         };
         this.messages.push(message);
         return { MessageId: message.messageId, MD5OfMessageBody: createHash('md5').update(input.MessageBody).digest('hex') };
@@ -89,8 +86,8 @@ export class SqsServer {
             return;
           }
           const message: StoredMessage = {
-            messageId: randomUUID(), body: entry.MessageBody, attributes: entry.MessageAttributes ?? {}, invisibleUntil: 0, receiveCount: 0,
-            queue: queueName(input.QueueUrl),
+            messageId: randomUUID(), body: entry.MessageBody, attributes: entry.MessageAttributes ?? {}, invisibleUntil: now + 1000 * (entry.DelaySeconds ?? 0),
+            receiveCount: 0, queue: queueName(input.QueueUrl),
           };
           this.messages.push(message);
           successful.push({ Id: entry.Id, MessageId: message.messageId, MD5OfMessageBody: createHash('md5').update(entry.MessageBody).digest('hex') });
@@ -134,7 +131,7 @@ export class SqsServer {
       }
       case 'StartMessageMoveTask': {
         // As SQS does: every message visible now moves; the task finishes before it is listed.
-        const source = String(input.SourceArn).split(':').pop();
+        const source = String(input.SourceArn).split(':').pop() ?? '';
         const destination = String(input.DestinationArn).split(':').pop();
         const moving = this.messagesOf(source).filter((m) => m.invisibleUntil <= now);
         for (const message of moving) Object.assign(message, { queue: destination, receiveCount: 0, receiptHandle: undefined });
@@ -151,5 +148,7 @@ export class SqsServer {
 }
 
 function queueName(queueUrl: string | undefined): string {
-  return (queueUrl ?? '').split('/').pop() || 'parking';
+  const name = (queueUrl ?? '').split('/').pop();
+  if (!name) throw new AwsJsonError('AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
+  return name;
 }

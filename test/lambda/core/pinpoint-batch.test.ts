@@ -10,7 +10,7 @@ const address = (index: number) => endpoint(index).Address as string;
 
 function setup(options: { latencyMs?: number; budgetMs?: number; tokens?: StaticTokens } = {}) {
   const clock = new FakeClock();
-  const provider = new ScriptedProvider(clock, options.latencyMs ?? 100);
+  const provider = new ScriptedProvider(clock, options.latencyMs ?? 100, 'whatsapp');
   const logger = new RecordingLogger();
   const tokens = options.tokens ?? new StaticTokens('token-1');
   const deps = (): DeliveryDeps => ({
@@ -277,7 +277,7 @@ describe('deliverBatch in queued mode', () => {
     const jobs = new FakeJobQueue();
     const event = pinpointEvent(2, { endpoints: { out: endpoint(7, { OptOut: 'ALL' }), nameless: endpoint(8, { User: { UserAttributes: {} } }) } });
     // WHEN delivered in queued mode
-    const outcome = await deliverBatch(event, deps(), { jobs, channel: 'whatsapp' });
+    const outcome = await deliverBatch(event, { ...deps(), jobs }, 'queued');
     // THEN nothing was sent; the two good endpoints are queued as valid jobs, the others answered as before
     expect(provider.sent).toHaveLength(0);
     expect(Object.fromEntries(Object.entries(outcome.response).map(([id, r]) => [id, r.EventAttributes.status]))).toEqual({
@@ -296,7 +296,7 @@ describe('deliverBatch in queued mode', () => {
     const { deps } = setup();
     const jobs = new FakeJobQueue();
     jobs.enqueue = async (items) => new Set(items.slice(1).map((item) => item.id));
-    const outcome = await deliverBatch(pinpointEvent(2), deps(), { jobs, channel: 'whatsapp' });
+    const outcome = await deliverBatch(pinpointEvent(2), { ...deps(), jobs }, 'queued');
     expect(outcome.response[endpointId(0)].EventAttributes).toMatchObject({ status: 'failed', error_code: 'not_queued', retryable: 'true' });
     expect(outcome.response[endpointId(1)].EventAttributes.status).toBe('queued');
   });

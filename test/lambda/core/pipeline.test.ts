@@ -1,10 +1,10 @@
 /**
- * The trigger-independent pipeline with a fake for every port: parking, reporting and the duplicate
+ * The trigger-independent pipeline with a fake for every port: the job queues, reporting and the duplicate
  * guard are covered here without HTTP stand-ins or AWS.
  */
 import { DEFAULT_SETTINGS, deliver, type DeliveryDeps, reject } from '../../../lambda/core';
 import type { DeliveryJob, EndpointResult } from '../../../lambda/domain';
-import { failure, FakeClock, FakeGuard, FakeParkingLot, FakeReporter, ok, RecordingLogger, ScriptedProvider, StaticTokens } from '../../support/fakes';
+import { failure, FakeClock, FakeGuard, FakeJobQueue, FakeReporter, ok, RecordingLogger, ScriptedProvider, StaticTokens } from '../../support/fakes';
 
 const IDS = { applicationId: 'app-1', campaignId: 'campaign-1' };
 
@@ -16,79 +16,91 @@ function job(n: number): DeliveryJob {
 function setup() {
   const clock = new FakeClock();
   const provider = new ScriptedProvider(clock, 50);
-  const parking = new FakeParkingLot();
+  const jobs = new FakeJobQueue();
   const reporter = new FakeReporter();
   const guard = new FakeGuard();
   const logger = new RecordingLogger();
   const deps = (extra: Partial<DeliveryDeps> = {}): DeliveryDeps => ({
     provider, tokens: new StaticTokens('token-1'), clock, logger, deadline: clock.now() + 12_000, random: () => 0.5,
-    settings: DEFAULT_SETTINGS, parking, reporter, guard, ...extra,
+    settings: DEFAULT_SETTINGS, jobs, reporter, guard, ...extra,
   });
-  return { clock, provider, parking, reporter, guard, logger, deps };
+  return { clock, provider, jobs, reporter, guard, logger, deps };
 }
 
-describe('pipeline: parking', () => {
-  test('a transient failure is parked with everything needed to resend it; a permanent one is parked flagged, and stays failed', async () => {
+describe('pipeline: failures handed on', () => {
+  test('a transient failure becomes a job on the job queue; a permanent or uncertain one goes to the dead-letter queue', async () => {
     // GIVEN one job that keeps failing transiently, one rejected for good, one that may have arrived
-    const { provider, parking, clock, deps } = setup();
+    const { provider, jobs, clock, deps } = setup();
     provider.script(job(1).recipient, ...Array(4).fill(failure('retry', 'http_503')));
     provider.script(job(2).recipient, failure('permanent', '131026'));
     provider.script(job(3).recipient, { ok: false, disposition: 'defer', errorCode: 'timeout', detail: 'no answer', throttled: false, mayHaveBeenSent: true });
     // WHEN delivered
     const { results, summary } = await deliver(IDS, [job(0), job(1), job(2), job(3)], deps());
     // THEN the statuses say where each one is
-    expect(results.map((r) => r.status)).toEqual(['delivered', 'parked', 'failed', 'parked']);
-    expect(summary).toMatchObject({ delivered: 1, parked: 2, failed: 1, parkingFailed: 0 });
-    // and the parked messages carry the recipient, the rendered message, the ids and the last error
-    expect(parking.parked).toEqual([
-      expect.objectContaining({ version: 1, channel: 'scripted', ids: IDS, endpointId: 'e1', recipient: job(1).recipient, message: job(1).message,
-        permanent: false, uncertain: false, lastError: { code: 'http_503', reason: 'scripted http_503' }, attempts: 4 }),
-      expect.objectContaining({ endpointId: 'e2', permanent: true, uncertain: false, lastError: { code: '131026', reason: 'scripted 131026' } }),
-      expect.objectContaining({ endpointId: 'e3', permanent: false, uncertain: true }),
+    expect(results.map((r) => r.status)).toEqual(['delivered', 'retrying', 'failed', 'failed']);
+    expect(summary).toMatchObject({ delivered: 1, retrying: 1, failed: 2, unsaved: 0 });
+    // and the retried job is a job of the contract: same key, recipient, rendered message, ids, history
+    expect(jobs.jobs()).toEqual([{
+      version: 1, channel: 'scripted', campaign: IDS, endpointId: 'e1', recipient: job(1).recipient, message: job(1).message, idempotencyKey: 'key-1',
+      enqueuedAt: new Date(clock.now()).toISOString(), channelType: 'CUSTOM', attempts: 4, lastError: { code: 'http_503', reason: 'scripted http_503' },
+    }]);
+    expect(jobs.enqueued[0].delaySeconds).toBeGreaterThanOrEqual(1);
+    // and the dead letters are flagged for the redrive, with the same job format
+    expect(jobs.deadLetters.map(({ id, errorCode, permanent, uncertain }) => ({ id, errorCode, permanent, uncertain }))).toEqual([
+      { id: 'e2', errorCode: '131026', permanent: true, uncertain: false },
+      { id: 'e3', errorCode: 'timeout', permanent: false, uncertain: true },
     ]);
-    expect(new Date(parking.parked[0].parkedAt).getTime()).toBe(clock.now());
+    expect(JSON.parse(jobs.deadLetters[1].body)).toMatchObject({ version: 1, endpointId: 'e3', idempotencyKey: 'key-3', attempts: 1 });
   });
 
-  test('what the parking lot refuses stays failed and retryable, is counted, and is logged once with the reason', async () => {
-    const { provider, parking, logger, deps } = setup();
+  test('the pair-rate limit (131056) waits its fixed 8 seconds on the queue', async () => {
+    const { provider, jobs, deps } = setup();
+    provider.script(job(1).recipient, ...Array(4).fill(failure('defer', '131056')));
+    await deliver(IDS, [job(1)], deps());
+    expect(jobs.enqueued.map((j) => j.delaySeconds)).toEqual([8]);
+  });
+
+  test('what the queues refuse stays failed and retryable, is counted, and is logged once', async () => {
+    const { provider, jobs, logger, deps } = setup();
     for (const n of [1, 2]) provider.script(job(n).recipient, failure('defer', '131049'));
-    parking.refuse.set('e2', 'parking queue refused the message: KMS.Throttled');
+    jobs.refuse.add('e2');
     const { results, summary } = await deliver(IDS, [job(1), job(2)], deps());
-    expect(results.map((r) => [r.status, r.retryable])).toEqual([['parked', true], ['failed', true]]);
-    expect(results[1].reason).toBe('scripted 131049 (not parked: parking queue refused the message: KMS.Throttled)');
-    expect(summary.parkingFailed).toBe(1);
+    expect(results.map((r) => [r.status, r.retryable])).toEqual([['retrying', true], ['failed', true]]);
+    expect(results[1].reason).toBe('scripted 131049 (not saved: the queues did not take it)');
+    expect(summary.unsaved).toBe(1);
     const errors = logger.lines.filter((l) => l.level === 'error');
-    expect(errors).toEqual([expect.objectContaining({ extra: { endpoints: ['e2'], reasons: ['parking queue refused the message: KMS.Throttled'] } })]);
+    expect(errors).toEqual([expect.objectContaining({ extra: { endpoints: ['e2'] } })]);
   });
 
-  test('an unreachable parking lot loses nothing: every failure is reported failed and retryable', async () => {
-    const { provider, parking, deps } = setup();
+  test('unreachable queues lose nothing: every failure is reported failed, retryable as it was', async () => {
+    const { provider, jobs, deps } = setup();
     provider.script(job(1).recipient, failure('defer', '131049'));
-    parking.unreachable = true;
-    const { results, summary } = await deliver(IDS, [job(0), job(1)], deps());
-    expect(results.map((r) => r.status)).toEqual(['delivered', 'failed']);
-    expect(results[1]).toMatchObject({ retryable: true, reason: expect.stringContaining('not parked: parking queue unreachable: QueueUnreachable') });
-    expect(summary.parkingFailed).toBe(1);
+    provider.script(job(2).recipient, failure('permanent', '131026'));
+    jobs.unreachable = true;
+    const { results, summary } = await deliver(IDS, [job(0), job(1), job(2)], deps());
+    expect(results.map((r) => [r.status, r.retryable])).toEqual([['delivered', undefined], ['failed', true], ['failed', false]]);
+    expect(results[1].reason).toContain('not saved');
+    expect(summary.unsaved).toBe(2);
   });
 
-  test('without a parking lot (the redrive), failures stay failed and nothing is counted as a parking failure', async () => {
+  test('without a job queue, failures stay failed and nothing is counted as unsaved', async () => {
     const { provider, deps } = setup();
     provider.script(job(1).recipient, failure('defer', '131049'));
-    const { results, summary } = await deliver(IDS, [job(1)], deps({ parking: undefined }));
+    const { results, summary } = await deliver(IDS, [job(1)], deps({ jobs: undefined }));
     expect(results[0].status).toBe('failed');
-    expect(summary.parkingFailed).toBe(0);
+    expect(summary.unsaved).toBe(0);
   });
 });
 
 describe('pipeline: reporting', () => {
-  test('every final outcome is reported once, after parking, with the campaign ids and the clock\'s time', async () => {
+  test('every final outcome is reported once, after the failures are handed on, with the campaign ids and the clock\'s time', async () => {
     const { provider, reporter, clock, deps } = setup();
     provider.script(job(1).recipient, failure('defer', '131049'));
     const decided: EndpointResult = { endpointId: 'e9', status: 'skipped', reason: 'opted_out', attempts: 0 };
     await deliver(IDS, [job(0), job(1), decided], deps());
     expect(reporter.calls).toHaveLength(1);
     expect(reporter.calls[0].ids).toEqual(IDS);
-    expect(reporter.calls[0].results.map((r) => [r.endpointId, r.status])).toEqual([['e0', 'delivered'], ['e1', 'parked'], ['e9', 'skipped']]);
+    expect(reporter.calls[0].results.map((r) => [r.endpointId, r.status])).toEqual([['e0', 'delivered'], ['e1', 'retrying'], ['e9', 'skipped']]);
     expect(reporter.calls[0].timestamp.getTime()).toBe(clock.now());
   });
 
@@ -140,7 +152,7 @@ describe('pipeline: the duplicate guard', () => {
     guard.answer.set('key-1', { kind: 'unavailable', reason: 'ProvisionedThroughputExceededException' });
     const { results } = await deliver(IDS, [job(0), job(1), { ...job(2), key: undefined }], deps());
     expect(results.map((r) => [r.status, r.errorCode ?? r.reason, r.retryable])).toEqual([
-      ['skipped', 'in_progress_elsewhere', undefined], ['parked', 'idempotency_unavailable', true], ['delivered', undefined, undefined],
+      ['skipped', 'in_progress_elsewhere', undefined], ['retrying', 'idempotency_unavailable', true], ['delivered', undefined, undefined],
     ]);
     expect(provider.sent.map((r) => r.recipient)).toEqual([job(2).recipient]);
     expect(guard.keys).toEqual(['key-0', 'key-1']);
@@ -157,12 +169,13 @@ describe('pipeline: the duplicate guard', () => {
 });
 
 describe('pipeline: configuration problems', () => {
-  test('an endpoint failed by the configuration (a token the provider keeps rejecting) is parked for a resend, not as permanent', async () => {
-    const { provider, parking, deps } = setup();
+  test('an endpoint failed by the configuration (a token the provider keeps rejecting) is retried later, not dead-lettered as permanent', async () => {
+    const { provider, jobs, deps } = setup();
     provider.script(job(1).recipient, failure('configuration', 'redirect'));
     const { results } = await deliver(IDS, [job(1)], deps());
-    expect(results[0]).toMatchObject({ status: 'parked', retryable: true, configurationProblem: true, attempts: 1 });
-    expect(parking.parked[0]).toMatchObject({ permanent: false, uncertain: false, lastError: { code: 'redirect' } });
+    expect(results[0]).toMatchObject({ status: 'retrying', retryable: true, configurationProblem: true, attempts: 1 });
+    expect(jobs.jobs()[0]).toMatchObject({ attempts: 1, lastError: { code: 'redirect' } });
+    expect(jobs.deadLetters).toEqual([]);
     expect(provider.sent).toHaveLength(1);
   });
 });
