@@ -78,6 +78,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
 function recordMetrics(summary: WorkerSummary): void {
   const count = (name: string, value: number) => metrics.addMetric(name, MetricUnit.Count, value);
   count(METRIC.delivered, summary.delivered);
+  count(METRIC.failed, summary.failed);
   count(METRIC.alreadyDelivered, summary.alreadyDelivered);
   count(METRIC.retried, summary.retried);
   count(METRIC.throttled, summary.throttled);

@@ -89,11 +89,23 @@ export function jobDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
   return queue;
 }
 
-/** Jobs per worker invocation (above SQS's 10 per receive, the mapping gathers several receives). */
-export const JOB_BATCH_SIZE = 50;
+/** The most jobs per worker invocation (above SQS's 10 per receive, the mapping gathers several receives). */
+export const JOB_BATCH_SIZE = 100;
 
 /** How long one worker invocation may take; the queue's visibility timeout is six times this, as AWS advises. */
 const WORKER_TIMEOUT = Duration.seconds(30);
+
+/** Of the worker's timeout, the time a batch is sized to take at full rate; the rest absorbs a throttled (halved) rate. */
+const BATCH_SENDING_SECONDS = 20;
+
+/**
+ * Jobs per invocation for a worker whose share of the rate is `ratePerSecond`: what it sends in
+ * BATCH_SENDING_SECONDS, at most JOB_BATCH_SIZE. A larger batch than the share can send before the
+ * deadline would hand jobs back unsent, each receive counting towards the dead-letter queue.
+ */
+export function jobBatchSize(ratePerSecond: number): number {
+  return Math.max(1, Math.min(JOB_BATCH_SIZE, Math.floor(ratePerSecond * BATCH_SENDING_SECONDS)));
+}
 
 /**
  * The job queue, its dead-letter queue, and the worker that sends its jobs at the provider's rate:
@@ -150,9 +162,9 @@ export class JobQueueWorker extends Construct {
     });
     const mapping = worker.function.addEventSourceMapping('JobQueue', {
       eventSourceArn: queue.queueArn,
-      // At a worker's share of the rate, 50 jobs take seconds; the gap between two invocations (the last
-      // answer, the duplicate check, the next receive) then costs a few percent of the rate, not a quarter.
-      batchSize: JOB_BATCH_SIZE,
+      // At a worker's share of the rate, a batch takes seconds; the gap between two invocations (the last
+      // answer, the duplicate check, the next receive) then costs a few percent of the rate (docs/benchmark.md).
+      batchSize: jobBatchSize(messagesPerSecond / workerConcurrency),
       // Fuller batches when jobs trickle in; a second is nothing next to the pace.
       maxBatchingWindow: Duration.seconds(1),
       maxConcurrency: workerConcurrency,

@@ -88,7 +88,7 @@ describe('the bundled worker', () => {
     expect(sqs.messagesOf('jobs-dlq').map((m) => m.attributes.errorCode.StringValue).sort()).toEqual(['131026', 'malformed_job']);
     // and one EMF line carries the worker's counts
     const emf = run.output.split('\n').filter((line) => line.includes('"DeadLettered"')).map((line) => JSON.parse(line));
-    expect(emf).toEqual([expect.objectContaining({ Delivered: 2, Retried: 1, Throttled: 1, DeadLettered: 2, MalformedJobs: 1, Requests: 4 })]);
+    expect(emf).toEqual([expect.objectContaining({ Delivered: 2, Failed: 1, Retried: 1, Throttled: 1, DeadLettered: 2, MalformedJobs: 1, Requests: 4 })]);
   }, 60_000);
 
   test('queued mode end to end: the Pinpoint function enqueues every endpoint and answers queued; the worker delivers them', async () => {

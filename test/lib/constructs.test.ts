@@ -12,7 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CustomChannelCampaign } from '../../lib/constructs/custom-channel-campaign';
 import { CustomChannelFunction } from '../../lib/constructs/custom-channel-function';
 import { DeliveryAlarms } from '../../lib/constructs/delivery-alarms';
-import { JobQueueWorker } from '../../lib/constructs/job-queue-worker';
+import { jobBatchSize, JobQueueWorker } from '../../lib/constructs/job-queue-worker';
 import { PinpointInvokePermission } from '../../lib/constructs/pinpoint-invoke-permission';
 
 const ENV = { account: '111122223333', region: 'eu-west-1' };
@@ -173,6 +173,16 @@ describe('JobQueueWorker on a bare stack', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 4 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MESSAGES_PER_SECOND: '20', WORKER_CONCURRENCY: '4', MAX_RECEIVES: '3' }) } });
     expect(jobs.messagesPerSecond).toBe(20);
+  });
+
+  test('a batch is what a worker\'s share sends in 20 s, at most 100: a slow number never gets jobs it cannot send before the deadline', () => {
+    // GIVEN one message per second shared by two workers (half a message per second each)
+    const stack = bareStack();
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:t-AbC123');
+    new JobQueueWorker(stack, 'Jobs', { tokenSecret: secret, messagesPerSecond: 1, workerConcurrency: 2 });
+    // THEN each invocation gets 10 jobs, which take 20 s of its 30
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10, MaximumBatchingWindowInSeconds: 1 });
+    expect([0.05, 0.5, 2, 2.5, 40, 500].map(jobBatchSize)).toEqual([1, 10, 40, 50, 100, 100]);
   });
 
   test.each([

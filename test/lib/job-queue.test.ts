@@ -16,7 +16,7 @@ describe('the job queue and its worker (default: direct mode)', () => {
   test('the worker reads the job queue through an event source mapping with maximum concurrency and partial batch responses', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: ref('JobsQueue'), FunctionName: { Ref: Match.stringLikeRegexp('^JobsWorkerFunction') },
-      BatchSize: 50, MaximumBatchingWindowInSeconds: 1, ScalingConfig: { MaximumConcurrency: 2 }, FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 100, MaximumBatchingWindowInSeconds: 1, ScalingConfig: { MaximumConcurrency: 2 }, FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
 

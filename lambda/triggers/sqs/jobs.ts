@@ -31,6 +31,8 @@ export interface WorkerDeps extends DeliveryDeps {
 export interface WorkerSummary {
   readonly jobs: number;
   readonly delivered: number;
+  /** Jobs that ended failed: dead-lettered after a send (permanent, uncertain or exhausted), or expired. */
+  readonly failed: number;
   readonly alreadyDelivered: number;
   /** Put back on the queue to be tried again later. */
   readonly retried: number;
@@ -105,6 +107,7 @@ export async function processJobs(records: readonly JobRecord[], deps: WorkerDep
   const summary: WorkerSummary = {
     jobs: records.length,
     delivered: finals.filter((f) => f.result.status === 'delivered').length,
+    failed: finals.filter((f) => f.result.status === 'failed').length,
     alreadyDelivered: sent.counters.alreadyDelivered,
     retried: retries.length,
     throttled: sent.counters.throttled,

@@ -1,6 +1,6 @@
 /**
  * A stand-in for one SQS queue on 127.0.0.1, speaking the AWS JSON 1.0 protocol the SDK uses
- * (SendMessage(Batch), ReceiveMessage, DeleteMessage, ChangeMessageVisibility, GetQueueAttributes, the
+ * (SendMessage(Batch), ReceiveMessage, DeleteMessage(Batch), ChangeMessageVisibility, GetQueueAttributes, the
  * move task), with receive counts, delays and visibility timeouts like the real queue; each queue is
  * named by its URL's last segment. Reached through
  * AWS_ENDPOINT_URL_SQS from code that runs outside jest's module mocks.
@@ -114,6 +114,20 @@ export class SqsServer {
         if (index < 0) throw new AwsJsonError('ReceiptHandleIsInvalid', 'The receipt handle is not valid.');
         this.messages.splice(index, 1);
         return {};
+      }
+      case 'DeleteMessageBatch': {
+        const successful: unknown[] = [];
+        const failed: unknown[] = [];
+        for (const entry of input.Entries as { Id: string; ReceiptHandle: string }[]) {
+          const index = this.messages.findIndex((m) => m.receiptHandle === entry.ReceiptHandle);
+          if (index < 0) {
+            failed.push({ Id: entry.Id, Code: 'ReceiptHandleIsInvalid', SenderFault: true });
+          } else {
+            this.messages.splice(index, 1);
+            successful.push({ Id: entry.Id });
+          }
+        }
+        return { Successful: successful, Failed: failed };
       }
       case 'ChangeMessageVisibility': {
         this.visibilityChanges.push({ receiptHandle: input.ReceiptHandle, seconds: input.VisibilityTimeout });

@@ -20,4 +20,18 @@ describe('PinpointOutcomeReporter', () => {
     expect(Object.keys(batch)).toEqual(['a', '__proto__']);
     expect(Object.getPrototypeOf(batch)).toBe(Object.prototype);
   });
+
+  test('more outcomes than PutEvents takes (100) go in several calls, and every one is counted', async () => {
+    // GIVEN 150 outcomes, and a Pinpoint that accepts every event
+    pinpoint.reset();
+    pinpoint.on(PutEventsCommand).callsFake((input) => ({ EventsResponse: { Results: Object.fromEntries(Object.keys(input.EventsRequest.BatchItem)
+      .map((id) => [id, { EventsItemResponse: { outcome: { StatusCode: 202 } } }])) } }));
+    const reporter = new PinpointOutcomeReporter(new PinpointClient({ region: 'eu-west-1' }), 'whatsapp');
+    const results = Array.from({ length: 150 }, (_, i) => ({ endpointId: `e${i}`, status: 'delivered' as const, attempts: 1 }));
+    // WHEN reported
+    const outcome = await reporter.report({ applicationId: 'app', campaignId: 'c' }, results, new Date(0), AbortSignal.timeout(1000));
+    // THEN two calls of at most 100, all 150 reported
+    expect(pinpoint.commandCalls(PutEventsCommand).map((call) => Object.keys(call.args[0].input.EventsRequest!.BatchItem!).length)).toEqual([100, 50]);
+    expect(outcome).toEqual({ reported: 150, failed: 0, error: undefined });
+  });
 });

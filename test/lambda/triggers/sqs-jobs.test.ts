@@ -48,7 +48,7 @@ describe('processJobs', () => {
     expect(logger.lines.filter((l) => l.level === 'error').map((l) => l.extra.problem)).toEqual([
       'the job is not JSON', 'recipient must be a string of 1 to 64 characters',
     ]);
-    expect(outcome.summary).toMatchObject({ jobs: 4, delivered: 2, malformed: 2, deadLettered: 2 });
+    expect(outcome.summary).toMatchObject({ jobs: 4, delivered: 2, failed: 0, malformed: 2, deadLettered: 2 });
   });
 
   test('a job for another channel is not sent: it is dead-lettered', async () => {
@@ -62,7 +62,7 @@ describe('processJobs', () => {
     const { provider, reporter, deps } = setup();
     const outcome = await processJobs([record(1, job(1, { expiresAt: '2026-11-23T09:00:00Z' })), record(2)], deps());
     expect(provider.sent.map((r) => r.recipient)).toEqual([job(2).recipient]);
-    expect(outcome).toMatchObject({ batchItemFailures: [], summary: { expired: 1, delivered: 1 } });
+    expect(outcome).toMatchObject({ batchItemFailures: [], summary: { expired: 1, delivered: 1, failed: 1 } });
     expect(reporter.calls[0].results.map((r) => [r.endpointId, r.status, r.errorCode])).toEqual([['e1', 'failed', 'expired'], ['e2', 'delivered', undefined]]);
   });
 
