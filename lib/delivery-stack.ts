@@ -155,6 +155,7 @@ export class DeliveryStack extends Stack {
         description: 'Jobs done trying wait here: npm run redrive -- --dead-letter-queue-url <this URL> --job-queue-url <JobQueueUrl>',
       });
       new CfnOutput(this, STACK_OUTPUT.workerFunctionName, { value: this.jobs.worker.function.functionName });
+      new CfnOutput(this, STACK_OUTPUT.workerLogGroupName, { value: this.jobs.worker.logGroup.logGroupName });
     }
   }
 

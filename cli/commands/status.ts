@@ -4,14 +4,14 @@ import { GetCampaignActivitiesCommand, GetCampaignCommand } from '@aws-sdk/clien
 import { BATCH_SUMMARY_MESSAGE, STACK_OUTPUT } from '../../lambda/contract';
 import type { OpsClients, OpsCommand } from '../shared/io';
 import { deliveryStack, flags, outputOrPlaceholder, projectId } from '../shared/stacks';
-import { CommandError, UsageError } from '../shared/usage';
+import { CommandError, type FlagValues, UsageError } from '../shared/usage';
 
 const STATUS_HELP = `Usage: npm run ops -- status --campaign ID [--days N] [--project-id ID] [--stack-prefix NAME]
 
 Prints the campaign's state, each of its runs as Pinpoint counts them (endpoints handed to the
-function), and what the function reported: delivered, queued (for the worker), retrying (failed
-transiently, back on the job queue), failed and skipped endpoints over the last N days (default 14).
-The worker's own outcomes are not in these figures (see the WorkerFunctionName output's logs). Pinpoint has no API that returns the custom events themselves, so those
+function), and what the functions reported over the last N days (default 14): delivered and failed
+endpoints (by Pinpoint's function and by the job-queue worker, which sends the queued and retried
+ones), queued (for the worker), retrying (failed transiently, back on the job queue) and skipped. Pinpoint has no API that returns the custom events themselves, so those
 figures come from the function's own log lines, with a CloudWatch Logs Insights query.`;
 
 /** How long status waits for the Logs Insights query. */
@@ -24,11 +24,12 @@ export function outcomeQuery(campaignId: string): string {
     + 'sum(alreadyDelivered) as alreadyDelivered, count(*) as batches';
 }
 
-async function reportedOutcomes(aws: OpsClients, logGroupName: string, campaignId: string, days: number): Promise<Record<string, string>> {
+async function reportedOutcomes(aws: OpsClients, logGroupNames: string[], campaignId: string, days: number): Promise<Record<string, string>> {
   const endTime = Math.floor(Date.now() / 1000);
   const { queryId } = await aws.logs.send(new StartQueryCommand({
-    logGroupName, startTime: endTime - days * 86_400, endTime, queryString: outcomeQuery(campaignId),
+    logGroupNames, startTime: endTime - days * 86_400, endTime, queryString: outcomeQuery(campaignId),
   }));
+  const logGroupName = logGroupNames.join(' and ');
   const deadline = Date.now() + QUERY_TIMEOUT_MS;
   for (let wait = 200; Date.now() < deadline; wait = Math.min(wait * 2, 2000)) {
     const { status: state, results } = await aws.logs.send(new GetQueryResultsCommand({ queryId }));
@@ -39,6 +40,21 @@ async function reportedOutcomes(aws: OpsClients, logGroupName: string, campaignI
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
   throw new CommandError(`the Logs Insights query on ${logGroupName} did not finish within ${QUERY_TIMEOUT_MS / 1000} s`);
+}
+
+/**
+ * The log groups of Pinpoint's function and of the worker. A stack without a worker (the metrics
+ * channel, or one deployed before the job queue) has Pinpoint's alone.
+ */
+async function functionLogGroups(values: FlagValues, env: NodeJS.ProcessEnv, clients: () => OpsClients): Promise<string[]> {
+  const stack = deliveryStack(values, env);
+  const delivery = await outputOrPlaceholder(values, clients, stack, STACK_OUTPUT.deliveryLogGroupName);
+  try {
+    return [delivery, await outputOrPlaceholder(values, clients, stack, STACK_OUTPUT.workerLogGroupName)];
+  } catch (error) {
+    if (error instanceof CommandError && error.message.includes(`no ${STACK_OUTPUT.workerLogGroupName} output`)) return [delivery];
+    throw error;
+  }
 }
 
 export const status: OpsCommand = async (argv, env, io, clients) => {
@@ -53,11 +69,11 @@ export const status: OpsCommand = async (argv, env, io, clients) => {
   if (!Number.isInteger(days) || days < 1 || days > 365) throw new UsageError(`--days must be a whole number from 1 to 365, got "${values.days}"`);
   const applicationId = await projectId(values, env, clients);
   const requests = { campaign: { ApplicationId: applicationId, CampaignId: campaignId }, activities: { ApplicationId: applicationId, CampaignId: campaignId } };
-  const logGroupName = await outputOrPlaceholder(values, clients, deliveryStack(values, env), STACK_OUTPUT.deliveryLogGroupName);
+  const logGroupNames = await functionLogGroups(values, env, clients);
   if (values['dry-run']) {
     io.out(`GetCampaign ${JSON.stringify(requests.campaign)}`);
     io.out(`GetCampaignActivities ${JSON.stringify(requests.activities)}`);
-    io.out(`StartQuery ${JSON.stringify({ logGroupName, days, queryString: outcomeQuery(campaignId) })}`);
+    io.out(`StartQuery ${JSON.stringify({ logGroupNames, days, queryString: outcomeQuery(campaignId) })}`);
     return 0;
   }
   const aws = clients();
@@ -77,9 +93,9 @@ export const status: OpsCommand = async (argv, env, io, clients) => {
     io.out(`  run ${run.Id} ${run.State ?? ''}: ${run.TotalEndpointCount ?? 0} endpoints, ${run.SuccessfulEndpointCount ?? 0} handed to the function`
       + `${run.Start ? `, ${run.Start}` : ''}${run.End ? ` to ${run.End}` : ''}`);
   }
-  const outcomes = await reportedOutcomes(aws, logGroupName, campaignId, days);
+  const outcomes = await reportedOutcomes(aws, logGroupNames, campaignId, days);
   const count = (field: string) => outcomes[field] ?? '0';
-  io.out(`  reported by the function (last ${days} days, ${count('batches')} batches): ${count('delivered')} delivered `
+  io.out(`  reported by the functions (last ${days} days, ${count('batches')} batches): ${count('delivered')} delivered `
     + `(${count('alreadyDelivered')} of them earlier), ${count('queued')} queued, ${count('retrying')} retrying, `
     + `${count('failed')} failed, ${count('skipped')} skipped`);
   return 0;

@@ -54,7 +54,10 @@ export const DEFAULT_WORKER_CONCURRENCY = 2;
 /** Receives after which the worker dead-letters a job that still fails transiently, with its last error. */
 export const DEFAULT_MAX_RECEIVES = 8;
 
-/** The message of the function's one summary log line per batch; `ops status` queries it. */
+/**
+ * The message of the summary log line `ops status` queries: Pinpoint's function writes one per
+ * batch, the worker one per campaign of each batch of jobs, each with the campaign's ids.
+ */
 export const BATCH_SUMMARY_MESSAGE = 'Batch finished';
 
 /** Per channel-type group, the metric names of AWS's custom-channel example. */
@@ -99,6 +102,7 @@ export const STACK_OUTPUT = {
   jobQueueUrl: 'JobQueueUrl',
   jobDeadLetterQueueUrl: 'JobDeadLetterQueueUrl',
   workerFunctionName: 'WorkerFunctionName',
+  workerLogGroupName: 'WorkerLogGroupName',
   idempotencyTableName: 'IdempotencyTableName',
   projectId: 'ProjectId',
   segmentId: 'SegmentId',

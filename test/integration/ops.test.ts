@@ -31,7 +31,9 @@ let lambda: LambdaServer;
 
 beforeAll(async () => {
   cloudFormation = await CloudFormationServer.start({
-    'PinpointCustomChannel-Delivery': { TokenSecretArn: SECRET_ARN, DeliveryFunctionArn: FUNCTION_ARN, DeliveryLogGroupName: 'delivery-logs' },
+    'PinpointCustomChannel-Delivery': {
+      TokenSecretArn: SECRET_ARN, DeliveryFunctionArn: FUNCTION_ARN, DeliveryLogGroupName: 'delivery-logs', WorkerLogGroupName: 'worker-logs',
+    },
     'PinpointCustomChannel-Campaign': { ProjectId: PROJECT_ID, SegmentId: SEGMENT_ID },
   });
   secrets = await SecretsManagerServer.start({ [SECRET_ARN]: '{"accessToken":"placeholder"}' });
@@ -344,24 +346,39 @@ describe('ops send --to: one test message through the deployed function', () => 
 });
 
 describe('ops status', () => {
-  test('shows the campaign\'s state, its runs, and what the function reported, from its log group', async () => {
+  test('shows the campaign\'s state, its runs, and what the functions reported, from both log groups', async () => {
     // GIVEN a campaign, and the function's logs summing to these outcomes
     await ops(['send', '--template', 'hello_world', '--now', '--name', 'Hello']);
     const id = [...pinpoint.campaigns.keys()].at(-1)!;
     logs.result = { delivered: '110', queued: '7', retrying: '5', failed: '3', skipped: '2', alreadyDelivered: '4', batches: '3' };
     // WHEN status runs
     const result = await ops(['status', '--campaign', id, '--days', '3']);
-    // THEN one Logs Insights query on the delivery log group, over 3 days, and every figure printed
+    // THEN one Logs Insights query on Pinpoint's function's and the worker's log groups, over 3 days, and every figure printed
     expect(result).toMatchObject({ code: 0, err: '' });
-    const [query] = logs.queries.slice(-1) as { logGroupName: string; queryString: string; startTime: number; endTime: number }[];
-    expect(query).toMatchObject({ logGroupName: 'delivery-logs', queryString: outcomeQuery(id) });
+    const [query] = logs.queries.slice(-1) as { logGroupNames: string[]; queryString: string; startTime: number; endTime: number }[];
+    expect(query).toMatchObject({ logGroupNames: ['delivery-logs', 'worker-logs'], queryString: outcomeQuery(id) });
     expect(query.endTime - query.startTime).toBe(3 * 86_400);
     expect(result.out.split('\n')).toEqual([
       `campaign ${id} "Hello": SCHEDULED`,
       '  schedule: IMMEDIATE, ONCE',
       '  run activity1 COMPLETED: 120 endpoints, 118 handed to the function, 2026-11-23T10:00:05Z to 2026-11-23T10:00:40Z',
-      '  reported by the function (last 3 days, 3 batches): 110 delivered (4 of them earlier), 7 queued, 5 retrying, 3 failed, 2 skipped',
+      '  reported by the functions (last 3 days, 3 batches): 110 delivered (4 of them earlier), 7 queued, 5 retrying, 3 failed, 2 skipped',
     ]);
+  });
+
+  test('a stack without a worker (the metrics channel, or deployed before the job queue) is queried on Pinpoint\'s function\'s log group alone', async () => {
+    await ops(['send', '--template', 'hello_world', '--now', '--name', 'Hello']);
+    const id = [...pinpoint.campaigns.keys()].at(-1)!;
+    const outputs = cloudFormation.stacks['PinpointCustomChannel-Delivery'];
+    const { WorkerLogGroupName, ...withoutWorker } = outputs;
+    cloudFormation.stacks['PinpointCustomChannel-Delivery'] = withoutWorker;
+    try {
+      const result = await ops(['status', '--campaign', id]);
+      expect(result).toMatchObject({ code: 0, err: '' });
+      expect(logs.queries.at(-1)).toMatchObject({ logGroupNames: ['delivery-logs'] });
+    } finally {
+      cloudFormation.stacks['PinpointCustomChannel-Delivery'] = { ...withoutWorker, WorkerLogGroupName };
+    }
   });
 
   test('an unknown campaign is one clear line', async () => {

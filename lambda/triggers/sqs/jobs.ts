@@ -4,7 +4,7 @@
  * failure whose visibility is set to the delay), or dead-lettered with the reason. A malformed job
  * never fails its batch-mates and is never retried forever.
  */
-import { type DeliveryChannel, type DeliveryJobMessage, isExpired } from '../../contract';
+import { BATCH_SUMMARY_MESSAGE, type DeliveryChannel, type DeliveryJobMessage, isExpired } from '../../contract';
 import { DEFAULT_REQUEUE_POLICY, type DeliveryDeps, report, requeueDelaySeconds, type RequeuePolicy, sendJobs } from '../../core';
 import { type CampaignIds, type DeadLetter, type DeliveryJob, type EndpointResult, type JobQueue, maskRecipient } from '../../domain';
 import { readJob } from './legacy';
@@ -54,7 +54,7 @@ export async function processJobs(records: readonly JobRecord[], deps: WorkerDep
   const settings = deps.worker ?? DEFAULT_WORKER_SETTINGS;
   const now = deps.clock.now();
   const letters: DeadLetter[] = [];
-  const retries: { record: JobRecord; delaySeconds: number }[] = [];
+  const retries: { record: JobRecord; job: DeliveryJobMessage; delaySeconds: number }[] = [];
   const finals: { job: DeliveryJobMessage; result: EndpointResult }[] = [];
   const toSend: { record: JobRecord; job: DeliveryJobMessage }[] = [];
   let malformed = 0;
@@ -91,7 +91,7 @@ export async function processJobs(records: readonly JobRecord[], deps: WorkerDep
     } else if (record.receiveCount >= settings.maxReceives) {
       letter(result.errorCode ?? 'exhausted', `gave up after ${record.receiveCount} receives: ${result.reason ?? ''}`, { permanent: false, uncertain: false });
     } else {
-      retries.push({ record, delaySeconds: requeueDelaySeconds(record.receiveCount, result.errorCode, settings, deps.random ?? Math.random) });
+      retries.push({ record, job, delaySeconds: requeueDelaySeconds(record.receiveCount, result.errorCode, settings, deps.random ?? Math.random) });
     }
   });
 
@@ -102,7 +102,7 @@ export async function processJobs(records: readonly JobRecord[], deps: WorkerDep
   })));
   const deadLettered = await deadLetter(letters, deps);
   for (const letter of letters) if (!deadLettered.has(letter.id)) failures.add(letter.id);
-  await reportByCampaign(finals, deps);
+  await reportByCampaign(finals, retries.map(({ job }) => job), deps);
 
   const summary: WorkerSummary = {
     jobs: records.length,
@@ -140,14 +140,28 @@ async function deadLetter(letters: readonly DeadLetter[], deps: WorkerDeps): Pro
   }
 }
 
-/** Jobs of one batch may come from different campaigns: one report per campaign. */
-async function reportByCampaign(finals: readonly { job: DeliveryJobMessage; result: EndpointResult }[], deps: WorkerDeps): Promise<void> {
-  const groups = new Map<string, { ids: CampaignIds; results: EndpointResult[] }>();
-  for (const { job, result } of finals) {
+/**
+ * Jobs of one batch may come from different campaigns: one report of the final outcomes, and one
+ * summary line (what `ops status` adds up, every field it sums a number), per campaign.
+ */
+async function reportByCampaign(
+  finals: readonly { job: DeliveryJobMessage; result: EndpointResult }[], retried: readonly DeliveryJobMessage[], deps: WorkerDeps,
+): Promise<void> {
+  const groups = new Map<string, { ids: CampaignIds; results: EndpointResult[]; retrying: number }>();
+  const groupOf = (job: DeliveryJobMessage) => {
     const key = JSON.stringify(job.campaign);
-    const group = groups.get(key) ?? { ids: job.campaign, results: [] };
-    group.results.push(result);
+    const group = groups.get(key) ?? { ids: job.campaign, results: [], retrying: 0 };
     groups.set(key, group);
+    return group;
+  };
+  for (const { job, result } of finals) groupOf(job).results.push(result);
+  for (const job of retried) groupOf(job).retrying += 1;
+  for (const { ids, results, retrying } of groups.values()) {
+    const reportFailed = await report(ids, results, deps);
+    const count = (status: string) => results.filter((r) => r.status === status).length;
+    deps.logger.info(BATCH_SUMMARY_MESSAGE, {
+      ...ids, source: 'worker', delivered: count('delivered'), failed: count('failed'), retrying, queued: 0, skipped: 0,
+      alreadyDelivered: results.filter((r) => r.reason === 'already_delivered').length, reportFailed,
+    });
   }
-  for (const { ids, results } of groups.values()) await report(ids, results, deps);
 }

@@ -10,7 +10,8 @@ export class CloudFormationServer {
   readonly requests: Record<string, string>[] = [];
   private local!: LocalServer;
 
-  private constructor(private readonly stacks: Record<string, Record<string, string>>) {}
+  /** `stacks`: stack name to its outputs; a test may change them. */
+  private constructor(readonly stacks: Record<string, Record<string, string>>) {}
 
   /** `stacks`: stack name to its outputs. */
   static async start(stacks: Record<string, Record<string, string>>): Promise<CloudFormationServer> {

@@ -1,4 +1,5 @@
 /** The worker's job batches with a fake for every port: each record is delivered, retried later, or dead-lettered, once. */
+import { outcomeQuery } from '../../../cli/commands/status';
 import type { DeliveryJobMessage } from '../../../lambda/contract';
 import { DEFAULT_SETTINGS, TokenPacer } from '../../../lambda/core';
 import { type JobRecord, processJobs, type WorkerDeps } from '../../../lambda/triggers/sqs/jobs';
@@ -123,5 +124,23 @@ describe('processJobs', () => {
     const { reporter, deps } = setup();
     await processJobs([record(1), record(2, job(2, { campaign: { applicationId: 'app', campaignId: 'c2' } }))], deps());
     expect(reporter.calls.map((c) => [c.ids.campaignId, c.results.map((r) => r.endpointId)])).toEqual([['c1', ['e1']], ['c2', ['e2']]]);
+  });
+
+  test('one summary line per campaign of the batch, with the campaign\'s ids and a number for every field ops status adds up', async () => {
+    // GIVEN two jobs of c1 (one delivered, one throttled) and one of c2 that is rejected for good
+    const { provider, logger, deps } = setup();
+    provider.script(job(2).recipient, failure('defer', '130429'));
+    provider.script(job(3).recipient, failure('permanent', '131026'));
+    const c2 = { applicationId: 'app', campaignId: 'c2' };
+    // WHEN processed
+    await processJobs([record(1), record(2), record(3, job(3, { campaign: c2 }))], deps());
+    // THEN
+    const lines = logger.lines.filter((l) => l.message === 'Batch finished').map((l) => l.extra);
+    expect(lines).toEqual([
+      { applicationId: 'app', campaignId: 'c1', source: 'worker', delivered: 1, failed: 0, retrying: 1, queued: 0, skipped: 0, alreadyDelivered: 0, reportFailed: 0 },
+      { applicationId: 'app', campaignId: 'c2', source: 'worker', delivered: 0, failed: 1, retrying: 0, queued: 0, skipped: 0, alreadyDelivered: 0, reportFailed: 0 },
+    ]);
+    const query = outcomeQuery('c1');
+    for (const field of [...query.matchAll(/sum\((\w+)\)/g)].map((m) => m[1])) expect(typeof lines[0][field]).toBe('number');
   });
 });
