@@ -7,15 +7,21 @@ import {
   type Channel, CHANNELS, DEFAULT_CHANNEL, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_MESSAGES_PER_SECOND, DEFAULT_WORKER_CONCURRENCY,
   DEFAULT_MAX_RECEIVES, DELIVERY_MODES, type DeliveryMode, MAX_MESSAGES_PER_SECOND, DEFAULT_GRAPH_API_VERSION, DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   DEFAULT_MESSENGER_PAGE_ID, DEFAULT_PSID_ATTRIBUTE, type DeliveryChannel, ENV, graphBaseUrlProblem, MAX_ENDPOINTS, SETTING_RULES,
+  DEFAULT_CONNECT_PHONE_FIELDS, parseConnectMessages, PROFILE_FIELD, type Trigger, TRIGGERS,
 } from './contract';
 import { DEFAULT_SETTINGS } from './core';
 import type { ProviderConfig } from './providers';
+import type { ConnectSettings } from './triggers/connect/batch';
 
 /** What the function does, from CHANNEL: count endpoints, or deliver them through a provider. */
 export type FunctionConfig = { readonly channel: 'metrics' } | DeliveryConfig;
 
 export interface DeliveryConfig extends DeliverySettingsConfig {
   readonly deliveryMode: DeliveryMode;
+  /** What invokes the function: a Pinpoint campaign, or an Amazon Connect outbound campaign. */
+  readonly trigger: Trigger;
+  /** The Connect trigger's messages and recipient fields; set when `trigger` is `connect`. */
+  readonly connect?: ConnectSettings;
   /** Where queued mode puts every endpoint's job, and direct mode its transient failures. */
   readonly jobQueueUrl: string;
   /** Where direct mode puts its permanent and uncertain failures; queued mode sends nothing itself. */
@@ -87,9 +93,13 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
     return { channel };
   }
   const deliveryMode = read.optional(ENV.deliveryMode, 'direct', new RegExp(`^(${DELIVERY_MODES.join('|')})$`), `one of ${DELIVERY_MODES.join(', ')}`) as DeliveryMode;
+  const trigger = read.optional(ENV.trigger, 'pinpoint', new RegExp(`^(${TRIGGERS.join('|')})$`), `one of ${TRIGGERS.join(', ')}`) as Trigger;
+  const settings = readDeliverySettings(read, channel);
   const config: DeliveryConfig = {
-    ...readDeliverySettings(read, channel),
+    ...settings,
     deliveryMode,
+    trigger,
+    connect: trigger === 'connect' ? readConnectSettings(read, settings.provider) : undefined,
     jobQueueUrl: read.required(ENV.jobQueueUrl, QUEUE_URL, 'the URL of the job queue'),
     deadLetterQueueUrl: deliveryMode === 'direct'
       ? read.required(ENV.deadLetterQueueUrl, QUEUE_URL, 'the URL of the job queue\'s dead-letter queue')
@@ -127,6 +137,21 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
 }
 
 const QUEUE_URL = /^https?:\/\/\S+$/;
+
+/** The Connect trigger's settings: every message checked as at synth, so that a hand-edited variable is refused at cold start. */
+function readConnectSettings(read: EnvReader, provider: ProviderConfig): ConnectSettings {
+  const raw = read.required(ENV.connectMessages, /\S/, 'a JSON object of campaign id or name to message');
+  const messages = raw ? parseConnectMessages(raw, provider.channel) : undefined;
+  if (messages && !messages.ok) read.problems.push(`${ENV.connectMessages} ${messages.problem}`);
+  const fields = read.optional(ENV.connectPhoneFields, DEFAULT_CONNECT_PHONE_FIELDS.join(','), /^\S+$/, 'comma-separated profile field names').split(',');
+  if (fields.some((field) => !PROFILE_FIELD.test(field))) read.problems.push(`${ENV.connectPhoneFields} must be comma-separated profile field names, such as PhoneNumber,MobilePhoneNumber`);
+  return {
+    channel: provider.channel,
+    messages: messages?.ok ? messages.messages : {},
+    phoneFields: fields,
+    psidAttribute: provider.channel === 'messenger' ? provider.psidAttribute : DEFAULT_PSID_ATTRIBUTE,
+  };
+}
 
 /** What the function and the worker both read: the provider, the token, reporting and the duplicate check. */
 export interface DeliverySettingsConfig {

@@ -14,6 +14,8 @@ import { ConfigurationError, type DeliveryConfig, loadFunctionConfig } from './c
 import { DEFAULT_SETTINGS, systemClock } from './core';
 import type { JobQueue } from './domain';
 import { countEndpoints } from './metrics-channel';
+import { type ConnectBatchOutcome, deliverConnectBatch } from './triggers/connect/batch';
+import type { ConnectResponse } from './triggers/connect/response';
 import { type BatchOutcome, deliverBatch } from './triggers/pinpoint/batch';
 import { campaignIds } from './triggers/pinpoint/event';
 
@@ -51,7 +53,7 @@ const runtime: DeliveryRuntime | { readonly kind: 'metrics' } | ConfigurationErr
   }
 })();
 
-export const handler = async (event: unknown, context: Context): Promise<BatchOutcome['response']> => {
+export const handler = async (event: unknown, context: Context): Promise<BatchOutcome['response'] | ConnectResponse> => {
   logger.addContext(context);
   if (runtime instanceof ConfigurationError) {
     logger.error(runtime.message);
@@ -67,7 +69,8 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
   const startedAt = Date.now();
   runtime.guard?.registerLambdaContext(context);
   try {
-    const outcome = await deliverBatch(event, {
+    const { config } = runtime;
+    const deps = {
       provider: runtime.provider,
       tokens: runtime.tokens,
       jobs: runtime.jobs,
@@ -78,11 +81,14 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
       logger: withCampaignIds(event),
       settings: {
         ...DEFAULT_SETTINGS,
-        concurrency: runtime.config.concurrency,
-        requestTimeoutMs: runtime.config.requestTimeoutMs,
-        retry: { ...DEFAULT_SETTINGS.retry, maxAttempts: runtime.config.maxAttempts },
+        concurrency: config.concurrency,
+        requestTimeoutMs: config.requestTimeoutMs,
+        retry: { ...DEFAULT_SETTINGS.retry, maxAttempts: config.maxAttempts },
       },
-    }, runtime.config.deliveryMode);
+    };
+    const outcome = config.connect
+      ? await deliverConnectBatch(event, deps, config.connect, config.deliveryMode)
+      : await deliverBatch(event, deps, config.deliveryMode);
     recordMetrics(outcome, Date.now() - startedAt);
     return outcome.response;
   } catch (error) {
@@ -96,13 +102,16 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
 
 /** Every log line of this invocation carries the campaign's ids, so one batch can be followed. */
 function withCampaignIds(event: unknown): Logger {
-  const ids = Object.entries(campaignIds(isObject(event) ? event : {})).filter(([, value]) => value !== undefined);
+  const record = isObject(event) ? event : {};
+  const connect = isObject(record.InvocationMetadata) && isObject(record.InvocationMetadata.CampaignContext) ? record.InvocationMetadata.CampaignContext : undefined;
+  const found = connect ? { campaignId: connect.CampaignId, runId: connect.RunId, activityId: connect.ActionId } : campaignIds(record);
+  const ids = Object.entries(found).filter(([, value]) => typeof value === 'string' && value !== '');
   logger.appendKeys(Object.fromEntries(ids));
   return logger;
 }
 
 /** One EMF log line per invocation: no CloudWatch API call, no extra latency. */
-function recordMetrics({ summary }: BatchOutcome, durationMs: number): void {
+function recordMetrics({ summary }: BatchOutcome | ConnectBatchOutcome, durationMs: number): void {
   const count = (name: string, value: number) => metrics.addMetric(name, MetricUnit.Count, value);
   count(METRIC.delivered, summary.delivered);
   count(METRIC.failed, summary.failed);
@@ -115,6 +124,7 @@ function recordMetrics({ summary }: BatchOutcome, durationMs: number): void {
   count(METRIC.retried, summary.retried);
   count(METRIC.throttled, summary.throttled);
   count(METRIC.endpointCount, summary.endpoints);
-  for (const [group, name] of Object.entries(CHANNEL_TYPE_METRIC)) count(name, summary.channelTypes[group as ChannelTypeGroup]);
+  // Pinpoint's channel types; a Connect batch has profiles, not endpoint types.
+  if ('channelTypes' in summary) for (const [group, name] of Object.entries(CHANNEL_TYPE_METRIC)) count(name, summary.channelTypes[group as ChannelTypeGroup]);
   metrics.addMetric(METRIC.batchDuration, MetricUnit.Milliseconds, durationMs);
 }

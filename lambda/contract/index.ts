@@ -7,3 +7,4 @@ export * from './messages';
 export * from './names';
 export * from './settings';
 export * from './jobs';
+export * from './connect';

@@ -46,10 +46,14 @@ export function messageShapeProblem(message: JsonObject, label: string): string 
   return forbiddenPath ? `${forbiddenPath} is a forbidden key` : undefined;
 }
 
-/** Why `message` cannot be sent on `channel`, phrased after "Data", or undefined. */
+/** Why `message` cannot be sent on `channel` from a Pinpoint campaign, phrased after "Data", or undefined. */
 export function channelMessageProblem(channel: DeliveryChannel, message: JsonObject): string | undefined {
-  const problem = channel === 'whatsapp' ? checkWhatsAppMessage(message) : checkMessengerMessage(message);
-  return problem ?? placeholderProblem(message);
+  return channelShapeProblem(channel, message) ?? placeholderProblem(message);
+}
+
+/** Why `message` is not one `channel` takes, whatever fills its placeholders, or undefined. */
+export function channelShapeProblem(channel: DeliveryChannel, message: JsonObject): string | undefined {
+  return channel === 'whatsapp' ? checkWhatsAppMessage(message) : checkMessengerMessage(message);
 }
 
 /** Placeholders in the message that are not one of the supported forms. */
@@ -133,7 +137,7 @@ export function mapStrings(value: unknown, map: (text: string) => string): unkno
   return value;
 }
 
-function visitStrings(value: unknown, visit: (text: string) => void): void {
+export function visitStrings(value: unknown, visit: (text: string) => void): void {
   mapStrings(value, (text) => {
     visit(text);
     return text;

@@ -42,6 +42,19 @@ export const METRIC = {
   requests: 'Requests',
 } as const;
 
+/**
+ * What invokes the delivery function: a Pinpoint campaign (its custom channel) or an Amazon Connect
+ * outbound campaign (its custom action, with a batch of customer profiles).
+ */
+export const TRIGGERS = ['pinpoint', 'connect'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+/** The Customer Profiles fields a WhatsApp recipient is taken from, in this order, unless configured otherwise. */
+export const DEFAULT_CONNECT_PHONE_FIELDS = ['PhoneNumber', 'MobilePhoneNumber', 'HomePhoneNumber', 'BusinessPhoneNumber'] as const;
+
+/** In a Connect message map, the message for a campaign the map does not name. */
+export const CONNECT_DEFAULT_MESSAGE_KEY = '*';
+
 /** How Pinpoint's invocation delivers: it sends (direct), or it enqueues jobs for the worker (queued). */
 export const DELIVERY_MODES = ['direct', 'queued'] as const;
 export type DeliveryMode = (typeof DELIVERY_MODES)[number];
@@ -83,6 +96,11 @@ export const ENV = {
   messengerPageId: 'MESSENGER_PAGE_ID',
   messengerPsidAttribute: 'MESSENGER_PSID_ATTRIBUTE',
   deliveryMode: 'DELIVERY_MODE',
+  trigger: 'TRIGGER',
+  /** JSON: campaign id or name (or `*`) to the message a Connect campaign sends. */
+  connectMessages: 'CONNECT_MESSAGES',
+  /** Comma-separated Customer Profiles fields a WhatsApp recipient is taken from, in order. */
+  connectPhoneFields: 'CONNECT_PHONE_FIELDS',
   jobQueueUrl: 'JOB_QUEUE_URL',
   deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
   /** The rate the phone number (or Page) receives, across all workers. */
@@ -112,7 +130,7 @@ export const STACK_OUTPUT = {
 
 /** The stacks' names are `<stackNamePrefix><suffix>`. */
 export const DEFAULT_STACK_NAME_PREFIX = 'PinpointCustomChannel';
-export const STACK_SUFFIX = { delivery: '-Delivery', campaign: '-Campaign' } as const;
+export const STACK_SUFFIX = { delivery: '-Delivery', campaign: '-Campaign', connect: '-Connect' } as const;
 export const STACK_NAME_PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,100}$/;
 
 /** Meta's Graph API, as the function calls it unless configured otherwise. */
