@@ -2,11 +2,14 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { CampaignStack } from './campaign-stack';
 import type { AppConfig } from './config';
+import { ConnectStack } from './connect-stack';
 import { DeliveryStack } from './delivery-stack';
+import { STACK_SUFFIX } from '../lambda/contract';
 
 export interface CustomChannelStacks {
   readonly delivery: DeliveryStack;
   readonly campaign?: CampaignStack;
+  readonly connect?: ConnectStack;
 }
 
 /** Adds the app's stacks to `app` as `config` describes. Context is read by the caller (bin/). */
@@ -21,6 +24,7 @@ export function addCustomChannelStacks(app: App, config: AppConfig): CustomChann
     delivery: config.delivery,
     alarms: config.alarms,
     reportOutcomesToPinpoint: reportsOutcomes,
+    connect: config.connect,
   });
   const campaign = config.pinpoint && new CampaignStack(app, `${config.stackNamePrefix}-Campaign`, {
     description: 'Pinpoint custom channel: project, invoke permission, sample segment and campaign',
@@ -30,7 +34,12 @@ export function addCustomChannelStacks(app: App, config: AppConfig): CustomChann
     // The metrics channel sends nothing, so it has no rate to keep to.
     messagesPerSecond: config.channel.kind === 'metrics' ? undefined : config.delivery.messagesPerSecond,
   });
-  return { delivery, campaign };
+  const connect = config.connect && new ConnectStack(app, `${config.stackNamePrefix}${STACK_SUFFIX.connect}`, {
+    description: 'Custom channel for Amazon Connect outbound campaigns: the permission to invoke the delivery function',
+    deliveryFunction: delivery.deliveryFunction,
+    connect: config.connect,
+  });
+  return { delivery, campaign, connect };
 }
 
 /**

@@ -13,8 +13,9 @@ import {
 import {
   type Channel, channelMessageProblem, CHANNELS, DEFAULT_CHANNEL, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, DEFAULT_MESSENGER_PAGE_ID,
   DEFAULT_MESSAGES_PER_SECOND, DEFAULT_PSID_ATTRIBUTE, DEFAULT_STACK_NAME_PREFIX, DEFAULT_WORKER_CONCURRENCY, DELIVERY_MODES, type DeliveryMode,
-  MAX_ENDPOINTS, MAX_MESSAGES_PER_SECOND, parseMessageData, SETTING_RULES, STACK_NAME_PREFIX_PATTERN,
+  MAX_ENDPOINTS, MAX_MESSAGES_PER_SECOND, parseMessageData, SETTING_RULES, STACK_NAME_PREFIX_PATTERN, type Trigger, TRIGGERS,
 } from '../lambda/contract';
+import { type ConnectConfig, parseConnectConfig } from './config-connect';
 import {
   CAMPAIGN_FREQUENCIES, type CampaignFrequency, ENDPOINT_TYPES, type EndpointType, INVOKE_PERMISSION_SCOPES, type InvokePermissionScope, isEndpointType,
 } from './constructs/custom-channel-campaign';
@@ -22,6 +23,7 @@ import {
 export { CAMPAIGN_FREQUENCIES, ENDPOINT_TYPES, INVOKE_PERMISSION_SCOPES, isEndpointType };
 export type { CampaignFrequency, EndpointType, InvokePermissionScope };
 export { ConfigError, type ContextLookup };
+export type { ConnectConfig };
 
 export interface TokenSecretConfig {
   /** Complete ARN of an existing secret; undefined to create one. */
@@ -94,8 +96,12 @@ export interface AppConfig {
   readonly logRetention: RetentionDays;
   readonly delivery: DeliveryTuningConfig;
   readonly alarms: AlarmsConfig;
-  /** Undefined when `pinpointEnabled` is false: only the delivery stack is synthesized. */
+  /** What invokes the function: a Pinpoint campaign, or an Amazon Connect outbound campaign. */
+  readonly trigger: Trigger;
+  /** Undefined when `pinpointEnabled` is false, or the trigger is Connect: no Pinpoint stack is synthesized. */
   readonly pinpoint?: PinpointConfig;
+  /** The Connect instance and messages; set when `trigger` is `connect`. */
+  readonly connect?: ConnectConfig;
 }
 
 const SECRET_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
@@ -110,6 +116,10 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function parseConfig(lookup: ContextLookup, now = Date.now()): AppConfig {
   const pinpointEnabled = readBoolean(lookup, 'pinpointEnabled', true);
   const channel = parseChannelConfig(lookup);
+  const trigger = readEnum(lookup, 'trigger', TRIGGERS, 'pinpoint');
+  if (trigger === 'connect' && channel.kind === 'metrics') {
+    throw new ConfigError('trigger', 'pinpoint, because the metrics channel counts Pinpoint endpoints only', trigger);
+  }
   const config: AppConfig = {
     stackNamePrefix: readString(lookup, 'stackNamePrefix', DEFAULT_STACK_NAME_PREFIX, STACK_NAME_PREFIX_PATTERN,
       'a CloudFormation stack name prefix (a letter, then letters, digits or hyphens)'),
@@ -133,7 +143,9 @@ export function parseConfig(lookup: ContextLookup, now = Date.now()): AppConfig 
       email: readOptionalString(lookup, 'alarmEmail', EMAIL, 'an email address such as ops@example.com'),
       failedDeliveriesThreshold: readInteger(lookup, 'failedDeliveriesAlarmThreshold', 5, 1, 100000),
     },
-    pinpoint: pinpointEnabled ? parsePinpointConfig(lookup, channel.kind, now) : undefined,
+    trigger,
+    pinpoint: pinpointEnabled && trigger === 'pinpoint' ? parsePinpointConfig(lookup, channel.kind, now) : undefined,
+    connect: trigger === 'connect' && channel.kind !== 'metrics' ? parseConnectConfig(lookup, channel.kind, SAMPLE_MESSAGES[channel.kind]) : undefined,
   };
   checkCanSend(config);
   return config;
@@ -156,6 +168,7 @@ export const CONTEXT_KEYS = [
   'whatsappPhoneNumberId', 'messengerPageId', 'messengerPsidAttribute', 'graphApiVersion', 'graphApiBaseUrl', 'logRetentionDays',
   'deliveryConcurrency', 'idempotency', 'deliveryMode', 'messagesPerSecond', 'workerConcurrency', 'alarmEmail', 'failedDeliveriesAlarmThreshold', 'endpointTypes', 'campaignMessage',
   'campaignPaused', 'campaignStartTime', 'campaignFrequency', 'campaignEndTime', 'invokePermissionScope',
+  'trigger', 'connectInstanceArn', 'connectCampaignArn', 'connectMessages', 'connectPhoneFields', 'connectInvokePrincipal',
 ] as const;
 
 /**

@@ -9,7 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { AlarmsConfig, ChannelConfig, DeliveryTuningConfig, TokenSecretConfig } from './config';
+import type { AlarmsConfig, ChannelConfig, ConnectConfig, DeliveryTuningConfig, TokenSecretConfig } from './config';
 import { CustomChannelFunction } from './constructs/custom-channel-function';
 import { DeliveryAlarms } from './constructs/delivery-alarms';
 import { jobDeadLetterQueue, JobQueueWorker } from './constructs/job-queue-worker';
@@ -48,6 +48,14 @@ export interface DeliveryStackProps extends StackProps {
    * @default false
    */
   readonly reportOutcomesToPinpoint?: boolean;
+
+  /**
+   * The Amazon Connect trigger's messages and profile fields: with them, the function answers an
+   * outbound campaign's custom action (batches of customer profiles) instead of Pinpoint.
+   *
+   * @default - the function answers Pinpoint's custom channel
+   */
+  readonly connect?: Pick<ConnectConfig, 'messages' | 'phoneFields'>;
 
   /**
    * Alarm settings.
@@ -226,6 +234,11 @@ function channelEnvironment(props: DeliveryStackProps): Record<string, string> {
   if (channel.kind === 'metrics') return { [ENV.channel]: channel.kind };
   const common = {
     [ENV.channel]: channel.kind,
+    ...(props.connect ? {
+      [ENV.trigger]: 'connect',
+      [ENV.connectMessages]: JSON.stringify(props.connect.messages),
+      [ENV.connectPhoneFields]: props.connect.phoneFields.join(','),
+    } : {}),
     [ENV.maxConcurrency]: String(props.delivery?.concurrency ?? MAX_ENDPOINTS),
     [ENV.reportToPinpoint]: String(props.reportOutcomesToPinpoint ?? false),
     [ENV.graphApiVersion]: channel.graphApiVersion,

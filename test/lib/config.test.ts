@@ -29,6 +29,8 @@ describe('parseConfig', () => {
       logRetention: RetentionDays.ONE_MONTH,
       delivery: { concurrency: 50, idempotency: true, mode: 'direct', messagesPerSecond: 80, workerConcurrency: 2 },
       alarms: { email: undefined, failedDeliveriesThreshold: 5 },
+      trigger: 'pinpoint',
+      connect: undefined,
       pinpoint: {
         existingProjectId: undefined,
         endpointTypes: ['CUSTOM'],
