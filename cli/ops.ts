@@ -13,6 +13,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { addEndpoint } from './commands/add-endpoint';
+import { connectTest } from './commands/connect-test';
 import { importEndpoints } from './commands/import-endpoints';
 import { send } from './commands/send';
 import { setToken } from './commands/set-token';
@@ -25,7 +26,7 @@ export { endpointsFromCsv } from './shared/csv';
 export type { OpsClients, OpsIo };
 
 const COMMANDS: Readonly<Record<string, OpsCommand>> = {
-  'set-token': setToken, 'add-endpoint': addEndpoint, 'import-endpoints': importEndpoints, send, status,
+  'set-token': setToken, 'add-endpoint': addEndpoint, 'import-endpoints': importEndpoints, send, status, 'connect-test': connectTest,
 };
 
 const GLOBAL_HELP = `Usage: npm run ops -- <command> [options]
@@ -36,6 +37,7 @@ Commands:
   import-endpoints   Create or update CUSTOM endpoints from a CSV file
   send               Start a campaign that sends a WhatsApp template through the custom channel
   status             A campaign's state, its runs, and what the function reported
+  connect-test       Send one message as an Amazon Connect outbound campaign would (trigger=connect)
 
 Options for every command:
   --stack-prefix NAME   the stackNamePrefix the app was deployed with (default PinpointCustomChannel,

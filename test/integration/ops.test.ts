@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { endpointsFromCsv, outcomeQuery, runOps } from '../../cli/ops';
 import { endpointIdFor } from '../../cli/shared/endpoints';
+import { parseConnectEvent } from '../../lambda/triggers/connect/event';
+import { renderForProfile } from '../../lambda/triggers/connect/profile';
 import { CloudWatchLogsServer } from './stand-ins/cloudwatch-logs-server';
 import { LambdaServer } from './stand-ins/lambda-server';
 import { CloudFormationServer } from './stand-ins/cloudformation-server';
@@ -345,6 +347,57 @@ describe('ops send --to: one test message through the deployed function', () => 
   });
 });
 
+describe('ops connect-test: one message as an Amazon Connect outbound campaign would send it', () => {
+  test('invokes the function with a one-profile Connect event the function reads, and prints that profile\'s result masked', async () => {
+    // GIVEN a deployed WhatsApp function answering Connect
+    lambda.invoke = () => ({ Items: { CustomerProfiles: [{ Id: 'ops-connect-test', ResultData: { status: 'delivered', messageId: 'wamid.c1', attempts: '1' } }] } });
+    // WHEN the operator runs the test
+    const result = await ops(['connect-test', '--to', '+1 555 010 0042', '--first-name', 'Ana', '--attr', 'Item=boots', '--campaign-name', 'Spring reminder']);
+    // THEN one event, of Connect's shape, with that number and those values, and the outcome printed masked
+    expect(result).toMatchObject({ code: 0, err: '', out: 'connect test to ***0042: delivered (message id wamid.c1)' });
+    expect(lambda.invocations).toHaveLength(1);
+    const parsed = parseConnectEvent(lambda.invocations[0]);
+    expect(parsed.ok && parsed.event.context).toMatchObject({ campaignName: 'Spring reminder', actionId: 'ops-connect-test' });
+    const profile = parsed.ok ? JSON.parse(parsed.event.profiles[0].customerData) : undefined;
+    expect(profile).toEqual({ FirstName: 'Ana', PhoneNumber: '+15550100042', Attributes: { Item: 'boots' } });
+    expect(renderForProfile({ type: 'text', text: { body: '{{Profile.FirstName}}: {{Profile.Attributes.Item}}' } }, profile)).toEqual({
+      ok: true, message: { type: 'text', text: { body: 'Ana: boots' } },
+    });
+  });
+
+  test('each run has its own idempotency token, so that a repeat test sends again', async () => {
+    lambda.invoke = () => ({ Items: { CustomerProfiles: [{ Id: 'ops-connect-test', ResultData: { status: 'queued', attempts: '0' } }] } });
+    await ops(['connect-test', '--to', '+15550100042']);
+    await ops(['connect-test', '--to', '+15550100042']);
+    const tokens = lambda.invocations.map((event) => (event as { Items: { CustomerProfiles: { IdempotencyToken: string }[] } }).Items.CustomerProfiles[0].IdempotencyToken);
+    expect(new Set(tokens).size).toBe(2);
+  });
+
+  test('a function deployed for Pinpoint is named as the likely cause; a failure exits 1', async () => {
+    lambda.invoke = () => ({ 'ops-connect-test': { EventAttributes: { status: 'failed' } } });
+    expect(await ops(['connect-test', '--to', '+15550100042'])).toMatchObject({
+      code: 1, err: 'ops connect-test: the function did not answer in Connect\'s shape: is it deployed with trigger=connect?',
+    });
+    lambda.invoke = () => ({ Items: { CustomerProfiles: [{ Id: 'ops-connect-test', ResultData: { status: 'failed', errorCode: 'unknown_campaign', attempts: '0' } }] } });
+    expect(await ops(['connect-test', '--to', '+15550100042'])).toMatchObject({ code: 1, out: 'connect test to ***0042: failed (unknown_campaign)' });
+  });
+
+  test('--dry-run prints the event with the number masked, and calls nothing', async () => {
+    const result = await ops(['connect-test', '--to', '+15550100042', '--channel', 'whatsapp', '--dry-run']);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^Invoke \{"FunctionName":"<DeliveryFunctionArn of PinpointCustomChannel-Delivery>","Payload":\{"InvocationMetadata"/);
+    expect(result.out).toContain('+***0042');
+    expect(result.out).not.toContain('15550100042');
+    expect(lambda.invocations).toHaveLength(0);
+    expect(cloudFormation.requests).toHaveLength(0);
+  });
+
+  test('a number that is not one is refused in one line, with no invocation', async () => {
+    expect(await ops(['connect-test', '--to', 'nobody'])).toMatchObject({ code: 2, err: 'ops connect-test: --to must be a phone number (E.164, such as +15551234567)' });
+    expect(lambda.invocations).toHaveLength(0);
+  });
+});
+
 describe('ops status', () => {
   test('shows the campaign\'s state, its runs, and what the functions reported, from both log groups', async () => {
     // GIVEN a campaign, and the function's logs summing to these outcomes
@@ -388,7 +441,7 @@ describe('ops status', () => {
 });
 
 describe('every command', () => {
-  test.each(['set-token', 'add-endpoint', 'import-endpoints', 'send', 'status'])('%s --help prints its usage and exits 0', async (command) => {
+  test.each(['set-token', 'add-endpoint', 'import-endpoints', 'send', 'status', 'connect-test'])('%s --help prints its usage and exits 0', async (command) => {
     const result = await ops([command, '--help']);
     expect(result).toMatchObject({ code: 0, err: '' });
     expect(result.out).toMatch(new RegExp(`^Usage: .*npm run ops -- ${command} `));
