@@ -6,7 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { DEFAULT_MESSAGES_PER_SECOND, DEFAULT_WORKER_CONCURRENCY, DELIVERY_JOB_VERSION, parseDeliveryJob } from '../../lambda/contract';
+import { DEFAULT_CONNECT_PHONE_FIELDS, DEFAULT_MESSAGES_PER_SECOND, DEFAULT_WORKER_CONCURRENCY, DELIVERY_JOB_VERSION, parseDeliveryJob } from '../../lambda/contract';
+import { MAX_CONNECT_PROFILES } from '../../lambda/triggers/connect/event';
+import { MAX_CONNECT_MESSAGES_BYTES } from '../../lib/config-connect';
 import { DEFAULT_WORKER_SETTINGS } from '../../lambda/triggers/sqs/jobs';
 import { buildApp } from '../helpers';
 
@@ -98,5 +100,31 @@ describe('README: the job queue', () => {
     expect(table).toContain(`| \`messagesPerSecond\` | \`${DEFAULT_MESSAGES_PER_SECOND}\` |`);
     expect(table).toContain(`| \`workerConcurrency\` | \`${DEFAULT_WORKER_CONCURRENCY}\` |`);
     expect(section('The job queue')).toContain(`After ${DEFAULT_WORKER_SETTINGS.maxReceives} receives`);
+  });
+});
+
+describe('README: Amazon Connect outbound campaigns', () => {
+  const steps = section('Amazon Connect outbound campaigns');
+
+  test('followed literally, the deploy it names builds both stacks: the permission for that instance, and a function that answers Connect', () => {
+    // GIVEN cdk.json edited as the section's JSON says
+    const context = Object.assign({}, ...codeBlocks(steps).filter((b) => b.lang === 'json').map((b) => JSON.parse(b.body)));
+    const deploy = codeBlocks(steps).flatMap((b) => b.body.split('\n')).find((line) => line.startsWith('npx cdk deploy'))!;
+    expect(deploy).not.toContain(' -c ');
+    // WHEN built
+    const app = buildApp(context);
+    // THEN the stacks it deploys are the app's, the permission names the instance's account, and the function has the messages
+    expect(deploy.split(' ').slice(3).sort()).toEqual([app.delivery.stackName, app.connect!.stackName].sort());
+    Template.fromStack(app.connect!).hasResourceProperties('AWS::Lambda::Permission', { SourceAccount: context.connectInstanceArn.split(':')[4] });
+    Template.fromStack(app.delivery).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TRIGGER: 'connect', CONNECT_MESSAGES: JSON.stringify(context.connectMessages) }) },
+    });
+  });
+
+  test('the test send comes before the campaign is created, and the defaults it names are the contract\'s', () => {
+    expect(steps.indexOf('npm run ops -- connect-test')).toBeLessThan(steps.indexOf('create the **campaign**'));
+    expect(steps).toContain(`| \`connectPhoneFields\` | \`${DEFAULT_CONNECT_PHONE_FIELDS.join(',')}\` |`);
+    expect(steps).toContain(`at most ${MAX_CONNECT_PROFILES.toLocaleString('en-US')} profiles`);
+    expect(steps).toContain(`At most ${MAX_CONNECT_MESSAGES_BYTES.toLocaleString('en-US')} bytes in all`);
   });
 });
