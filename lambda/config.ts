@@ -7,10 +7,10 @@ import {
   type Channel, CHANNELS, DEFAULT_CHANNEL, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_MESSAGES_PER_SECOND, DEFAULT_WORKER_CONCURRENCY,
   DEFAULT_MAX_RECEIVES, DELIVERY_MODES, type DeliveryMode, MAX_MESSAGES_PER_SECOND, DEFAULT_GRAPH_API_VERSION, DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   DEFAULT_MESSENGER_PAGE_ID, DEFAULT_PSID_ATTRIBUTE, type DeliveryChannel, ENV, graphBaseUrlProblem, MAX_ENDPOINTS, SETTING_RULES,
-  DEFAULT_CONNECT_PHONE_FIELDS, parseConnectMessages, PROFILE_FIELD, type Trigger, TRIGGERS,
+  DEFAULT_CONNECT_PHONE_FIELDS, parseConnectMessages, PROFILE_FIELD, type Trigger, TRIGGERS, type WhatsAppApi,
 } from './contract';
 import { DEFAULT_SETTINGS } from './core';
-import type { ProviderConfig } from './providers';
+import { needsToken, type ProviderConfig } from './providers';
 import type { ConnectSettings } from './triggers/connect/batch';
 
 /** What the function does, from CHANNEL: count endpoints, or deliver them through a provider. */
@@ -73,6 +73,14 @@ export class EnvReader {
       baseUrl,
     };
     if (channel === 'whatsapp') {
+      const api = this.optional(ENV.whatsappApi, 'graph', /^(graph|aws)$/, 'graph or aws') as WhatsAppApi;
+      if (api === 'aws') {
+        const { pattern, expected } = rules.whatsappOriginationPhoneNumberId;
+        return {
+          channel, api, metaApiVersion: graph.apiVersion,
+          originationPhoneNumberId: this.required(ENV.whatsappOriginationPhoneNumberId, pattern, expected, '; deploy with -c whatsappOriginationPhoneNumberId=...'),
+        };
+      }
       const { pattern, expected } = rules.whatsappPhoneNumberId;
       return { channel, ...graph, phoneNumberId: this.required(ENV.whatsappPhoneNumberId, pattern, expected, '; deploy with -c whatsappPhoneNumberId=...') };
     }
@@ -157,7 +165,8 @@ function readConnectSettings(read: EnvReader, provider: ProviderConfig): Connect
 export interface DeliverySettingsConfig {
   readonly channel: DeliveryChannel;
   readonly provider: ProviderConfig;
-  readonly tokenSecretArn: string;
+  /** Undefined when the provider needs no token (End User Messaging Social). */
+  readonly tokenSecretArn?: string;
   readonly tokenCacheSeconds: number;
   readonly requestTimeoutMs: number;
   /** Report each endpoint's outcome to Pinpoint with PutEvents. Off when no Pinpoint project is configured. */
@@ -168,10 +177,12 @@ export interface DeliverySettingsConfig {
 }
 
 function readDeliverySettings(read: EnvReader, channel: DeliveryChannel): DeliverySettingsConfig {
+  const provider = read.provider(channel);
   return {
     channel,
-    provider: read.provider(channel),
-    tokenSecretArn: read.required(ENV.tokenSecretArn, SETTING_RULES.tokenSecretArn.pattern, SETTING_RULES.tokenSecretArn.expected),
+    provider,
+    // End User Messaging Social is authorised by the role: there is no token to read.
+    tokenSecretArn: needsToken(provider) ? read.required(ENV.tokenSecretArn, SETTING_RULES.tokenSecretArn.pattern, SETTING_RULES.tokenSecretArn.expected) : undefined,
     tokenCacheSeconds: read.integer(ENV.tokenCacheSeconds, 300, 1, 3600),
     requestTimeoutMs: read.integer(ENV.requestTimeoutMs, DEFAULT_SETTINGS.requestTimeoutMs, 100, 14000),
     reportToPinpoint: read.optional(ENV.reportToPinpoint, 'false', /^(true|false)$/, 'true or false') === 'true',

@@ -13,7 +13,7 @@ import {
 import {
   type Channel, channelMessageProblem, CHANNELS, DEFAULT_CHANNEL, DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, DEFAULT_MESSENGER_PAGE_ID,
   DEFAULT_MESSAGES_PER_SECOND, DEFAULT_PSID_ATTRIBUTE, DEFAULT_STACK_NAME_PREFIX, DEFAULT_WORKER_CONCURRENCY, DELIVERY_MODES, type DeliveryMode,
-  MAX_ENDPOINTS, MAX_MESSAGES_PER_SECOND, parseMessageData, SETTING_RULES, STACK_NAME_PREFIX_PATTERN, type Trigger, TRIGGERS,
+  MAX_ENDPOINTS, MAX_MESSAGES_PER_SECOND, parseMessageData, SETTING_RULES, STACK_NAME_PREFIX_PATTERN, type Trigger, TRIGGERS, type WhatsAppApi, WHATSAPP_APIS,
 } from '../lambda/contract';
 import { type ConnectConfig, parseConnectConfig } from './config-connect';
 import {
@@ -59,7 +59,19 @@ export interface GraphApiConfig {
 
 /** What the deployment's function does: deliver to WhatsApp or Messenger, or only count endpoints. */
 export type ChannelConfig =
-  | ({ readonly kind: 'whatsapp'; /** Undefined until set; the function then refuses to send, naming it. */ readonly phoneNumberId?: string } & GraphApiConfig)
+  | ({
+    readonly kind: 'whatsapp';
+    /** Graph: undefined until set; the function then refuses to send, naming it. */
+    readonly phoneNumberId?: string;
+    /**
+     * `graph`: Meta's Cloud API with the token secret. `aws`: End User Messaging Social, authorised by IAM, with no secret.
+     *
+     * @default 'graph'
+     */
+    readonly api?: WhatsAppApi;
+    /** `aws`: the linked number's End User Messaging Social id (`phone-number-id-…`). */
+    readonly originationPhoneNumberId?: string;
+  } & GraphApiConfig)
   | ({ readonly kind: 'messenger'; readonly pageId: string; readonly psidAttribute: string } & GraphApiConfig)
   | { readonly kind: 'metrics' };
 
@@ -156,7 +168,7 @@ export function parseConfig(lookup: ContextLookup, now = Date.now()): AppConfig 
  * with -c last one deploy only, so this is what catches a redeploy that forgot one.
  */
 function checkCanSend(config: AppConfig): void {
-  if (config.pinpoint && !config.pinpoint.paused && config.channel.kind === 'whatsapp' && !config.channel.phoneNumberId) {
+  if (config.pinpoint && !config.pinpoint.paused && config.channel.kind === 'whatsapp' && config.channel.api !== 'aws' && !config.channel.phoneNumberId) {
     throw new ConfigError('whatsappPhoneNumberId', 'the WhatsApp phone number id, because campaignPaused is false and the function '
       + 'could not send without it (keep it in cdk.json so that every deploy has it)', undefined);
   }
@@ -168,7 +180,7 @@ export const CONTEXT_KEYS = [
   'whatsappPhoneNumberId', 'messengerPageId', 'messengerPsidAttribute', 'graphApiVersion', 'graphApiBaseUrl', 'logRetentionDays',
   'deliveryConcurrency', 'idempotency', 'deliveryMode', 'messagesPerSecond', 'workerConcurrency', 'alarmEmail', 'failedDeliveriesAlarmThreshold', 'endpointTypes', 'campaignMessage',
   'campaignPaused', 'campaignStartTime', 'campaignFrequency', 'campaignEndTime', 'invokePermissionScope',
-  'trigger', 'connectInstanceArn', 'connectCampaignArn', 'connectMessages', 'connectPhoneFields', 'connectInvokePrincipal',
+  'whatsappApi', 'whatsappOriginationPhoneNumberId', 'trigger', 'connectInstanceArn', 'connectCampaignArn', 'connectMessages', 'connectPhoneFields', 'connectInvokePrincipal',
 ] as const;
 
 /**
@@ -216,12 +228,26 @@ function parseChannelConfig(lookup: ContextLookup): ChannelConfig {
       psidAttribute: readRule(lookup, 'messengerPsidAttribute', DEFAULT_PSID_ATTRIBUTE, SETTING_RULES.messengerPsidAttribute),
     };
   }
+  const api = readEnum(lookup, 'whatsappApi', WHATSAPP_APIS, 'graph');
+  if (api === 'aws') return { kind, ...graph, api, originationPhoneNumberId: readOriginationPhoneNumberId(lookup) };
   return {
     kind,
     ...graph,
+    api,
     phoneNumberId: readOptionalString(lookup, 'whatsappPhoneNumberId', SETTING_RULES.whatsappPhoneNumberId.pattern,
       SETTING_RULES.whatsappPhoneNumberId.expected),
   };
+}
+
+/** End User Messaging Social sends from one linked number, named by its id: nothing can be sent without it. */
+function readOriginationPhoneNumberId(lookup: ContextLookup): string {
+  const { pattern, expected } = SETTING_RULES.whatsappOriginationPhoneNumberId;
+  const id = readOptionalString(lookup, 'whatsappOriginationPhoneNumberId', pattern, expected);
+  if (!id) throw new ConfigError('whatsappOriginationPhoneNumberId', `${expected}, because whatsappApi is aws`, undefined);
+  for (const key of ['tokenSecretArn', 'tokenSecretKmsKeyArn']) {
+    if (!isUnset(lookup(key))) throw new ConfigError(key, 'nothing, because whatsappApi is aws: End User Messaging Social is authorised by IAM and reads no token', lookup(key));
+  }
+  return id;
 }
 
 function parsePinpointConfig(lookup: ContextLookup, channel: Channel, now: number): PinpointConfig {

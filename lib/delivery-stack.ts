@@ -89,18 +89,21 @@ export class DeliveryStack extends Stack {
   constructor(scope: Construct, id: string, props: DeliveryStackProps) {
     super(scope, id, props);
     const delivers = props.channel.kind !== 'metrics';
+    // End User Messaging Social is authorised by the role: no token, so no secret.
+    const endUserMessagingNumber = props.channel.kind === 'whatsapp' && props.channel.api === 'aws' ? props.channel.originationPhoneNumberId : undefined;
+    const needsToken = delivers && !endUserMessagingNumber;
 
-    const encryptionKey = delivers && props.tokenSecret?.kmsKeyArn
+    const encryptionKey = needsToken && props.tokenSecret?.kmsKeyArn
       ? kms.Key.fromKeyArn(this, 'TokenEncryptionKey', props.tokenSecret.kmsKeyArn)
       : undefined;
-    if (delivers) {
+    if (needsToken) {
       const existingArn = props.tokenSecret?.existingSecretArn;
       if (existingArn) this.requireSameRegion(existingArn);
       this.tokenSecret = existingArn
         ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ProviderToken', existingArn)
         : this.createTokenSecret(encryptionKey);
-      if (props.delivery?.idempotency ?? true) this.idempotencyTable = this.createIdempotencyTable();
     }
+    if (delivers && (props.delivery?.idempotency ?? true)) this.idempotencyTable = this.createIdempotencyTable();
 
     const environment = {
       [ENV.powertoolsServiceName]: SERVICE_NAME,
@@ -108,8 +111,9 @@ export class DeliveryStack extends Stack {
       ...channelEnvironment(props),
     };
     // Any producer can feed the job queue, so every delivering channel gets it, in either mode.
-    this.jobs = this.tokenSecret && new JobQueueWorker(this, 'Jobs', {
+    this.jobs = delivers ? new JobQueueWorker(this, 'Jobs', {
       tokenSecret: this.tokenSecret,
+      endUserMessagingPhoneNumberId: endUserMessagingNumber,
       tokenEncryptionKey: encryptionKey,
       idempotencyTable: this.idempotencyTable,
       environment,
@@ -119,10 +123,11 @@ export class DeliveryStack extends Stack {
       messagesPerSecond: props.delivery?.messagesPerSecond,
       workerConcurrency: props.delivery?.workerConcurrency,
       logRetention: props.logRetention,
-    });
+    }) : undefined;
     const queued = props.delivery?.mode === 'queued';
     const delivery = new CustomChannelFunction(this, 'Delivery', {
       tokenSecret: this.tokenSecret,
+      endUserMessagingPhoneNumberId: endUserMessagingNumber,
       idempotencyTable: this.idempotencyTable,
       tokenEncryptionKey: encryptionKey,
       logRetention: props.logRetention,
@@ -246,6 +251,11 @@ function channelEnvironment(props: DeliveryStackProps): Record<string, string> {
   };
   if (channel.kind === 'messenger') {
     return { ...common, [ENV.messengerPageId]: channel.pageId, [ENV.messengerPsidAttribute]: channel.psidAttribute };
+  }
+  if (channel.api === 'aws') {
+    // The Meta API version End User Messaging Social passes the message on with is the same setting.
+    const { [ENV.graphApiBaseUrl]: _unused, ...rest } = common;
+    return { ...rest, [ENV.whatsappApi]: 'aws', [ENV.whatsappOriginationPhoneNumberId]: channel.originationPhoneNumberId ?? '' };
   }
   return { ...common, ...(channel.phoneNumberId ? { [ENV.whatsappPhoneNumberId]: channel.phoneNumberId } : {}) };
 }

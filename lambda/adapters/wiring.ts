@@ -4,7 +4,7 @@
  */
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import type { DeliverySettingsConfig } from '../config';
-import type { ChannelProvider } from '../domain';
+import type { ChannelProvider, TokenSource } from '../domain';
 import { createProvider } from '../providers';
 import { PowertoolsDeliveryGuard } from './dynamodb-delivery-guard';
 import { PinpointOutcomeReporter } from './pinpoint-outcome-reporter';
@@ -12,7 +12,7 @@ import { SecretsManagerTokenSource } from './secrets-manager-token-source';
 
 export interface DeliveryAdapters {
   readonly provider: ChannelProvider;
-  readonly tokens: SecretsManagerTokenSource;
+  readonly tokens: TokenSource;
   readonly reporter?: PinpointOutcomeReporter;
   readonly guard?: PowertoolsDeliveryGuard;
 }
@@ -21,8 +21,11 @@ export function deliveryAdapters(config: DeliverySettingsConfig): DeliveryAdapte
   const provider = createProvider(config.provider);
   return {
     provider,
-    tokens: new SecretsManagerTokenSource(config.tokenSecretArn, config.tokenCacheSeconds),
+    tokens: config.tokenSecretArn ? new SecretsManagerTokenSource(config.tokenSecretArn, config.tokenCacheSeconds) : NO_TOKEN,
     reporter: config.reportToPinpoint ? new PinpointOutcomeReporter(new PinpointClient({}), provider.channel) : undefined,
     guard: config.idempotencyTableName ? new PowertoolsDeliveryGuard(config.idempotencyTableName, config.idempotencyTtlSeconds) : undefined,
   };
 }
+
+/** For a provider authorised by the function's role (End User Messaging Social): there is no token to read. */
+const NO_TOKEN: TokenSource = { get: async () => '', refresh: async () => '' };

@@ -49,6 +49,10 @@ export const METRIC = {
 export const TRIGGERS = ['pinpoint', 'connect'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
+/** How WhatsApp messages leave: Meta's Graph API with a token, or AWS End User Messaging Social with IAM. */
+export const WHATSAPP_APIS = ['graph', 'aws'] as const;
+export type WhatsAppApi = (typeof WHATSAPP_APIS)[number];
+
 /** The Customer Profiles fields a WhatsApp recipient is taken from, in this order, unless configured otherwise. */
 export const DEFAULT_CONNECT_PHONE_FIELDS = ['PhoneNumber', 'MobilePhoneNumber', 'HomePhoneNumber', 'BusinessPhoneNumber'] as const;
 
@@ -93,6 +97,9 @@ export const ENV = {
   graphApiVersion: 'GRAPH_API_VERSION',
   graphApiBaseUrl: 'GRAPH_API_BASE_URL',
   whatsappPhoneNumberId: 'WHATSAPP_PHONE_NUMBER_ID',
+  /** `graph` (Meta's Cloud API, with the token) or `aws` (End User Messaging Social, with IAM). */
+  whatsappApi: 'WHATSAPP_API',
+  whatsappOriginationPhoneNumberId: 'WHATSAPP_ORIGINATION_PHONE_NUMBER_ID',
   messengerPageId: 'MESSENGER_PAGE_ID',
   messengerPsidAttribute: 'MESSENGER_PSID_ATTRIBUTE',
   deliveryMode: 'DELIVERY_MODE',

@@ -12,6 +12,10 @@ export interface SettingRule {
 export const SETTING_RULES = {
   graphApiVersion: { pattern: /^v\d+\.\d+$/, expected: 'a Graph API version such as v25.0' },
   whatsappPhoneNumberId: { pattern: /^\d{5,20}$/, expected: 'the numeric WhatsApp Business phone number id from Meta\'s API setup page' },
+  whatsappOriginationPhoneNumberId: {
+    pattern: /^phone-number-id-[0-9a-zA-Z]{1,64}$/,
+    expected: 'the End User Messaging Social id of the linked number, such as phone-number-id-01234567890123456789012345678901',
+  },
   messengerPageId: { pattern: /^(me|\d{5,30})$/, expected: '"me" (the Page the token belongs to) or the numeric id of the Facebook Page' },
   messengerPsidAttribute: {
     pattern: /^[\w.:-]{1,50}$/, expected: 'the name of the Pinpoint user attribute that holds each person\'s page-scoped id (PSID)',

@@ -2,19 +2,38 @@
  * The channels that deliver, and how each is built from its settings. Adding a channel means a
  * provider module, its tests, an entry here and its settings in config.ts; the core does not change.
  */
-import { MessengerProvider, type MessengerProviderOptions } from './messenger';
 import type { ChannelProvider } from '../domain';
+import { EndUserMessagingWhatsAppProvider, type EndUserMessagingProviderOptions, type SocialMessagingSdk } from './end-user-messaging';
+import { MessengerProvider, type MessengerProviderOptions } from './messenger';
 import { WhatsAppProvider, type WhatsAppProviderOptions } from './whatsapp';
 
 export type ProviderConfig =
-  | ({ readonly channel: 'whatsapp' } & WhatsAppProviderOptions)
+  | ({ readonly channel: 'whatsapp'; readonly api?: 'graph' } & WhatsAppProviderOptions)
+  | ({ readonly channel: 'whatsapp'; readonly api: 'aws' } & EndUserMessagingProviderOptions)
   | ({ readonly channel: 'messenger' } & MessengerProviderOptions);
+
+/** Whether the provider is authorised by a token from the secret (Meta's Graph API) rather than by IAM. */
+export function needsToken(config: ProviderConfig): boolean {
+  return !(config.channel === 'whatsapp' && config.api === 'aws');
+}
 
 export function createProvider(config: ProviderConfig): ChannelProvider {
   switch (config.channel) {
     case 'whatsapp':
-      return new WhatsAppProvider(config);
+      return config.api === 'aws' ? new EndUserMessagingWhatsAppProvider(socialMessaging, config) : new WhatsAppProvider(config);
     case 'messenger':
       return new MessengerProvider(config);
   }
+}
+
+let loaded: Promise<SocialMessagingSdk> | undefined;
+
+/** End User Messaging Social's SDK, loaded once, on first use. */
+function socialMessaging(): Promise<SocialMessagingSdk> {
+  loaded ??= import('@aws-sdk/client-socialmessaging').then((sdk) => ({
+    // The core retries within the invocation's deadline; the SDK's own retries would not see it.
+    client: new sdk.SocialMessagingClient({ maxAttempts: 1 }),
+    SendWhatsAppMessageCommand: sdk.SendWhatsAppMessageCommand,
+  }));
+  return loaded;
 }

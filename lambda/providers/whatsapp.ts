@@ -45,10 +45,7 @@ export class WhatsAppProvider implements ChannelProvider {
   }
 
   resolveRecipient(endpoint: EndpointDefinition): RecipientResolution {
-    if (typeof endpoint.Address !== 'string' || endpoint.Address.trim() === '') return { skipReason: 'no_address' };
-    const digits = normalisePhoneNumber(endpoint.Address);
-    if (!digits) return { skipReason: 'address_not_a_phone_number' };
-    return { recipient: digits, masked: maskRecipient(digits) };
+    return resolveWhatsAppRecipient(endpoint);
   }
 
   send(request: SendRequest): Promise<SendOutcome> {
@@ -65,6 +62,14 @@ export class WhatsAppProvider implements ChannelProvider {
       },
     });
   }
+}
+
+/** A WhatsApp recipient: the endpoint's Address as E.164 digits, or why it has none. Both WhatsApp providers use it. */
+export function resolveWhatsAppRecipient(endpoint: EndpointDefinition): RecipientResolution {
+  if (typeof endpoint.Address !== 'string' || endpoint.Address.trim() === '') return { skipReason: 'no_address' };
+  const digits = normalisePhoneNumber(endpoint.Address);
+  if (!digits) return { skipReason: 'address_not_a_phone_number' };
+  return { recipient: digits, masked: maskRecipient(digits) };
 }
 
 /** The number as E.164 digits without the "+", or undefined if it cannot be a phone number. */

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -55,6 +55,14 @@ export interface CustomChannelFunctionProps {
    * @default - no token (the metrics channel sends nothing)
    */
   readonly tokenSecret?: ISecret;
+
+  /**
+   * The End User Messaging Social number (`phone-number-id-…`) the function sends WhatsApp messages
+   * from: the role may call `social-messaging:SendWhatsAppMessage` on that number alone.
+   *
+   * @default - none (the function sends through Meta's Graph API with the token)
+   */
+  readonly endUserMessagingPhoneNumberId?: string;
 
   /**
    * The table where delivered endpoints are remembered (Powertools idempotency), so that a repeated
@@ -151,6 +159,11 @@ export class CustomChannelFunction extends Construct {
       allow('ConsumeJobQueue', ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], props.jobQueue.queueArn);
     }
     if (props.deadLetterQueue) allow('DeadLetterJobs', ['sqs:SendMessage'], props.deadLetterQueue.queueArn);
+    if (props.endUserMessagingPhoneNumberId) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'SendWhatsAppFromOneNumber', actions: ['social-messaging:SendWhatsAppMessage'], resources: phoneNumberArns(this, props.endUserMessagingPhoneNumberId),
+      }));
+    }
     if (props.idempotencyTable) {
       allow('RememberDeliveries', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], props.idempotencyTable.tableArn);
     }
@@ -210,4 +223,18 @@ export class CustomChannelFunction extends Construct {
     this.role = role;
     this.logGroup = logGroup;
   }
+}
+
+/**
+ * The number's ARN, in the form the Service Authorization Reference gives its resource type
+ * ("Actions, resources, and condition keys for AWS End User Messaging Social"):
+ * `arn:${Partition}:social-messaging:${Region}:${Account}:phone-number-id/${OriginationPhoneNumberId}`.
+ * Whether the last part is the id with or without its `phone-number-id-` prefix could not be
+ * confirmed there, so both forms are named; both name this one number.
+ */
+function phoneNumberArns(scope: Construct, phoneNumberId: string): string[] {
+  const suffix = phoneNumberId.replace(/^phone-number-id-/, '');
+  return [...new Set([suffix, phoneNumberId])].map((resourceName) => Stack.of(scope).formatArn({
+    service: 'social-messaging', resource: 'phone-number-id', resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  }));
 }

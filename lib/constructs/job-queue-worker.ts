@@ -9,8 +9,19 @@ import { DEFAULT_MAX_RECEIVES, DEFAULT_MESSAGES_PER_SECOND, DEFAULT_WORKER_CONCU
 import { CustomChannelFunction } from './custom-channel-function';
 
 export interface JobQueueWorkerProps {
-  /** The provider token the worker reads. */
-  readonly tokenSecret: ISecret;
+  /**
+   * The provider token the worker reads.
+   *
+   * @default - no token (End User Messaging Social, authorised by the role)
+   */
+  readonly tokenSecret?: ISecret;
+
+  /**
+   * The End User Messaging Social number (`phone-number-id-…`) the worker may send WhatsApp messages from.
+   *
+   * @default - none (the Graph API, with the token)
+   */
+  readonly endUserMessagingPhoneNumberId?: string;
 
   /**
    * The customer managed key that encrypts `tokenSecret`, if any.
@@ -147,6 +158,7 @@ export class JobQueueWorker extends Construct {
     const worker = new CustomChannelFunction(this, 'Worker', {
       invocation: 'job-queue',
       tokenSecret: props.tokenSecret,
+      endUserMessagingPhoneNumberId: props.endUserMessagingPhoneNumberId,
       tokenEncryptionKey: props.tokenEncryptionKey,
       idempotencyTable: props.idempotencyTable,
       jobQueue: queue,

@@ -33,6 +33,7 @@ const CONFIGURATIONS: [string, Record<string, unknown>][] = [
   ['the metrics channel', { channel: 'metrics' }],
   ['no Pinpoint resources', { pinpointEnabled: false }],
   ['queued delivery', { deliveryMode: 'queued', messagesPerSecond: 250, workerConcurrency: 5 }],
+  ['WhatsApp through End User Messaging Social', { whatsappApi: 'aws', whatsappOriginationPhoneNumberId: 'phone-number-id-0123456789abcdef0123456789abcdef' }],
   ['the Amazon Connect trigger', { trigger: 'connect', connectInstanceArn: 'arn:aws:connect:eu-west-1:111122223333:instance/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d' }],
 ];
 

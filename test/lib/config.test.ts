@@ -25,7 +25,7 @@ describe('parseConfig', () => {
       stackNamePrefix: 'PinpointCustomChannel',
       complianceChecks: false,
       tokenSecret: { existingSecretArn: undefined, kmsKeyArn: undefined },
-      channel: { kind: 'whatsapp', phoneNumberId: undefined, graphApiVersion: 'v25.0', graphApiBaseUrl: 'https://graph.facebook.com' },
+      channel: { kind: 'whatsapp', api: 'graph', phoneNumberId: undefined, graphApiVersion: 'v25.0', graphApiBaseUrl: 'https://graph.facebook.com' },
       logRetention: RetentionDays.ONE_MONTH,
       delivery: { concurrency: 50, idempotency: true, mode: 'direct', messagesPerSecond: 80, workerConcurrency: 2 },
       alarms: { email: undefined, failedDeliveriesThreshold: 5 },
