@@ -28,12 +28,16 @@ export function createProvider(config: ProviderConfig): ChannelProvider {
 
 let loaded: Promise<SocialMessagingSdk> | undefined;
 
-/** End User Messaging Social's SDK, loaded once, on first use. */
+/**
+ * End User Messaging Social's SDK, loaded once, on first use. `require`, not `import()`: the bundle is
+ * CommonJS, and the runtime's SDK is found on NODE_PATH, which only `require` reads.
+ */
 function socialMessaging(): Promise<SocialMessagingSdk> {
-  loaded ??= import('@aws-sdk/client-socialmessaging').then((sdk) => ({
+  loaded ??= Promise.resolve().then(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require('@aws-sdk/client-socialmessaging') as typeof import('@aws-sdk/client-socialmessaging');
     // The core retries within the invocation's deadline; the SDK's own retries would not see it.
-    client: new sdk.SocialMessagingClient({ maxAttempts: 1 }),
-    SendWhatsAppMessageCommand: sdk.SendWhatsAppMessageCommand,
-  }));
+    return { client: new sdk.SocialMessagingClient({ maxAttempts: 1 }), SendWhatsAppMessageCommand: sdk.SendWhatsAppMessageCommand };
+  });
   return loaded;
 }
