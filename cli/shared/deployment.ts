@@ -8,6 +8,8 @@ export interface DeployedChannel {
   readonly channel: Channel;
   /** Where a Messenger endpoint keeps its PSID. */
   readonly psidAttribute: string;
+  /** How WhatsApp messages leave: `graph` (with the token) or `aws` (End User Messaging Social, no token). */
+  readonly whatsappApi: string;
 }
 
 /** --channel when given (a dry run needs nothing deployed), else the function's CHANNEL variable. */
@@ -15,10 +17,14 @@ export async function deployedChannel(values: FlagValues, aws: () => OpsClients,
   const given = values.channel as string | undefined;
   if (given !== undefined) {
     if (!(CHANNELS as readonly string[]).includes(given)) throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}, got "${given}"`);
-    return { channel: given as Channel, psidAttribute: DEFAULT_PSID_ATTRIBUTE };
+    return { channel: given as Channel, psidAttribute: DEFAULT_PSID_ATTRIBUTE, whatsappApi: 'graph' };
   }
   if (values['dry-run']) throw new UsageError('a dry run reads nothing deployed: say which channel with --channel whatsapp|messenger');
   const { Environment } = await aws().lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
   const variables = Environment?.Variables ?? {};
-  return { channel: (variables[ENV.channel] ?? DEFAULT_CHANNEL) as Channel, psidAttribute: variables[ENV.messengerPsidAttribute] ?? DEFAULT_PSID_ATTRIBUTE };
+  return {
+    channel: (variables[ENV.channel] ?? DEFAULT_CHANNEL) as Channel,
+    psidAttribute: variables[ENV.messengerPsidAttribute] ?? DEFAULT_PSID_ATTRIBUTE,
+    whatsappApi: variables[ENV.whatsappApi] ?? 'graph',
+  };
 }

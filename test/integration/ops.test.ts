@@ -93,6 +93,24 @@ describe('ops set-token', () => {
     expect(result.out).not.toContain(TOKEN);
   });
 
+  test('a deployment that sends through End User Messaging Social (no secret) is told it has no token, in one line', async () => {
+    // GIVEN a delivery stack without a token secret, whose function sends through AWS
+    const outputs = cloudFormation.stacks['PinpointCustomChannel-Delivery'];
+    const { TokenSecretArn, ...withoutSecret } = outputs;
+    cloudFormation.stacks['PinpointCustomChannel-Delivery'] = withoutSecret;
+    lambda.environment = { CHANNEL: 'whatsapp', WHATSAPP_API: 'aws' };
+    try {
+      // WHEN a token is piped in; THEN it is refused, and nothing is stored
+      const result = await ops(['set-token'], `${TOKEN}\n`);
+      expect(result).toMatchObject({
+        code: 2, err: 'ops set-token: this deployment sends WhatsApp through AWS End User Messaging Social (whatsappApi=aws): IAM authorises it, and it has no token to set',
+      });
+      expect(secrets.puts).toHaveLength(0);
+    } finally {
+      cloudFormation.stacks['PinpointCustomChannel-Delivery'] = { ...withoutSecret, TokenSecretArn };
+    }
+  });
+
   test('--dry-run prints the exact request without the token, and makes no AWS call', async () => {
     const result = await ops(['set-token', '--dry-run', '--secret-arn', SECRET_ARN], TOKEN);
     expect(result.code).toBe(0);
