@@ -17,6 +17,7 @@ import { pinpointEvent, TEMPLATE_MESSAGE } from '../test/support/events';
 import { DynamoDbServer } from '../test/integration/stand-ins/dynamodb-server';
 import { GraphApiServer } from '../test/integration/stand-ins/graph-api-server';
 import { SecretsManagerServer } from '../test/integration/stand-ins/secrets-manager-server';
+import { SocialMessagingServer } from '../test/integration/stand-ins/social-messaging-server';
 import { SqsServer } from '../test/integration/stand-ins/sqs-server';
 
 const LATENCY_MS = 100;
@@ -81,7 +82,8 @@ function bundleFigures(): { bytes: number; loadMs: number; emptyMs: number } {
   });
   const env = {
     ...process.env, NODE_NO_WARNINGS: '1', NODE_PATH: path.join(__dirname, '..', 'node_modules'), TOKEN_SECRET_ARN: SECRET_ARN,
-    WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID, AWS_REGION: 'eu-west-1', PARKING_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111122223333/bench',
+    WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID, AWS_REGION: 'eu-west-1', JOB_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111122223333/jobs',
+    DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111122223333/dead-letters',
     IDEMPOTENCY_TABLE_NAME: 'bench',
   };
   const time = (code: string) => {
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
   const secrets = await SecretsManagerServer.start({ [SECRET_ARN]: JSON.stringify({ accessToken: TOKEN }) });
   const queue = await SqsServer.start();
   const table = await DynamoDbServer.start({ latencyMs: DYNAMODB_LATENCY_MS });
+  const social = await SocialMessagingServer.start({ latencyMs: LATENCY_MS });
   const common = {
     AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDBENCHONLY', AWS_SECRET_ACCESS_KEY: 'bench-only', AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, TOKEN_SECRET_ARN: SECRET_ARN, WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
@@ -109,6 +112,11 @@ async function main(): Promise<void> {
   };
   const withoutCheck = loadHandler({ ...common, IDEMPOTENCY_TABLE_NAME: undefined });
   const withCheck = loadHandler({ ...common, IDEMPOTENCY_TABLE_NAME: 'bench' });
+  // The other WhatsApp provider: AWS End User Messaging Social, signed by IAM, no token.
+  const viaAws = loadHandler({
+    ...common, IDEMPOTENCY_TABLE_NAME: 'bench', TOKEN_SECRET_ARN: undefined, WHATSAPP_API: 'aws',
+    WHATSAPP_ORIGINATION_PHONE_NUMBER_ID: 'phone-number-id-0123456789abcdef0123456789abcdef', AWS_ENDPOINT_URL_SOCIALMESSAGING: social.endpoint,
+  });
 
   // Silence the function's metrics lines; the figures below are what this run is for.
   const write = process.stdout.write.bind(process.stdout);
@@ -131,9 +139,10 @@ async function main(): Promise<void> {
   // Warm up every path once (token read, connection pools), as a warm Lambda container would be.
   await delivered(withoutCheck);
   await delivered(withCheck);
+  await delivered(viaAws);
   await oneAtATime(graph.baseUrl, freshEvent());
 
-  const figures = { plain: [] as number[], checked: [] as number[], repeat: [] as number[], baseline: [] as number[] };
+  const figures = { plain: [] as number[], checked: [] as number[], repeat: [] as number[], baseline: [] as number[], aws: [] as number[] };
   let tableCallsPerBatch = 0;
   for (let round = 0; round < ROUNDS; round += 1) {
     const plain = await delivered(withoutCheck);
@@ -145,17 +154,19 @@ async function main(): Promise<void> {
     const repeat = await delivered(withCheck, event);
     if (graph.requests.length !== requestsBefore) throw new Error('a repeated batch sent messages again');
     const baseline = await timed(() => oneAtATime(graph.baseUrl, freshEvent()));
-    for (const run of [plain, checked, repeat, baseline]) {
+    const aws = await delivered(viaAws);
+    for (const run of [plain, checked, repeat, baseline, aws]) {
       if (run.delivered !== ENDPOINTS) throw new Error(`not every endpoint was delivered (${run.delivered})`);
     }
     figures.plain.push(plain.ms);
     figures.checked.push(checked.ms);
     figures.repeat.push(repeat.ms);
     figures.baseline.push(baseline.ms);
+    figures.aws.push(aws.ms);
   }
-  await Promise.all([graph.stop(), secrets.stop(), queue.stop(), table.stop()]);
+  await Promise.all([graph.stop(), secrets.stop(), queue.stop(), table.stop(), social.stop()]);
 
-  const [plainMs, checkedMs, repeatMs, baselineMs] = [figures.plain, figures.checked, figures.repeat, figures.baseline].map(median);
+  const [plainMs, checkedMs, repeatMs, baselineMs, awsMs] = [figures.plain, figures.checked, figures.repeat, figures.baseline, figures.aws].map(median);
   const target = 2.5 * LATENCY_MS;
   const row = (label: string, ms: number, note = '') => console.log(`  ${label.padEnd(38)}${ms.toFixed(0).padStart(6)} ms${note}`);
   console.log(`Delivery of one ${ENDPOINTS}-endpoint batch, ${LATENCY_MS} ms per request, median of ${ROUNDS} rounds `
@@ -165,6 +176,7 @@ async function main(): Promise<void> {
   row('handler, idempotency check (default)', checkedMs, `   = ${(checkedMs / LATENCY_MS).toFixed(2)} x one request, ${(baselineMs / checkedMs).toFixed(1)} x faster than baseline`);
   row('  cost of the check per batch', checkedMs - plainMs, `   (${tableCallsPerBatch} DynamoDB calls at ${DYNAMODB_LATENCY_MS} ms each, 2 per endpoint, in parallel)`);
   row('handler, the same batch again', repeatMs, '   (every endpoint already delivered: nothing sent)');
+  row('via End User Messaging Social (check)', awsMs, `   = ${(awsMs / LATENCY_MS).toFixed(2)} x one request (whatsappApi=aws: SigV4-signed, no token)`);
   const verdict = (ms: number) => (ms < target ? 'met' : 'NOT MET');
   console.log(`  target: under ${target} ms (2.5 x one request): ${verdict(plainMs)} without the check, ${verdict(checkedMs)} with it`);
 
