@@ -3,6 +3,8 @@
  * User Messaging Social (WHATSAPP_API=aws), in a separate Node process, against the stand-ins: it
  * reads no token, and sends each endpoint's message through SendWhatsAppMessage.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { endpointId, phoneNumber, pinpointEvent } from '../support/events';
 import { connectEvent } from '../support/connect-events';
 import { DynamoDbServer } from './stand-ins/dynamodb-server';
@@ -18,6 +20,8 @@ let secrets: SecretsManagerServer;
 let sqs: SqsServer;
 let table: DynamoDbServer;
 let env: Record<string, string>;
+/** The function's bundle as synth writes it for an End User Messaging Social deployment. */
+const bundle = () => synthesizedBundleDir('pinpoint', { whatsappApi: 'aws', whatsappOriginationPhoneNumberId: NUMBER });
 
 beforeAll(async () => {
   social = await SocialMessagingServer.start();
@@ -41,12 +45,18 @@ beforeEach(() => {
 });
 
 describe('the bundled function with whatsappApi=aws', () => {
+  test('carries End User Messaging Social\'s client itself, and takes the others from the runtime', () => {
+    const code = fs.readFileSync(path.join(bundle(), 'index.js'), 'utf8');
+    expect(code).not.toContain('require("@aws-sdk/client-socialmessaging")');
+    expect(code).toContain('require("@aws-sdk/client-sqs")');
+  }, 60_000);
+
   test('a Pinpoint batch: no Secrets Manager call; each endpoint\'s own message through SendWhatsAppMessage; errors handled as mapped', async () => {
     // GIVEN a throttled number (retried), a refused message (permanent) and a missing number (the deployment's fault)
     social.script(`+${phoneNumber(1)}`, 'ThrottledRequestException');
     social.script(`+${phoneNumber(2)}`, 'ValidationException');
     // WHEN the bundle handles a batch of 10
-    const run = await runBundledFunction(synthesizedBundleDir('pinpoint'), pinpointEvent(10), env);
+    const run = await runBundledFunction(bundle(), pinpointEvent(10), env);
     // THEN
     expect(run.error).toBeUndefined();
     expect(secrets.calls).toEqual([]);
@@ -65,13 +75,13 @@ describe('the bundled function with whatsappApi=aws', () => {
 
   test('permission refused: every endpoint fails as a configuration problem, logged once, kept to resend after the fix', async () => {
     for (let i = 20; i < 23; i += 1) social.script(`+${phoneNumber(i)}`, 'AccessDeniedException');
-    const run = await runBundledFunction(synthesizedBundleDir('pinpoint'), pinpointEvent(3, { offset: 20 }), env);
+    const run = await runBundledFunction(bundle(), pinpointEvent(3, { offset: 20 }), env);
     expect(Object.values(run.response!).map((r) => [r.EventAttributes.status, r.EventAttributes.error_code])).toEqual(Array(3).fill(['retrying', 'AccessDeniedException']));
     expect(run.output.split('\n').filter((line) => line.includes('"level":"ERROR"') && line.includes('AccessDeniedException'))).toHaveLength(1);
   }, 60_000);
 
   test('a Connect batch goes the same way: the provider does not depend on the trigger', async () => {
-    const run = await runBundledFunction(synthesizedBundleDir('pinpoint'), connectEvent(2, { offset: 30 }), {
+    const run = await runBundledFunction(bundle(), connectEvent(2, { offset: 30 }), {
       ...env, TRIGGER: 'connect', CONNECT_MESSAGES: JSON.stringify({ '*': { type: 'text', text: { body: 'Hi {{Profile.FirstName}}' } } }),
     });
     expect((run.response as unknown as { Items: { CustomerProfiles: { ResultData: { status: string } }[] } }).Items.CustomerProfiles.map((p) => p.ResultData.status))

@@ -13,11 +13,15 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 /** Bundles already synthesized by this test file: a synth with bundling takes seconds. */
 const synthesized = new Map<string, string>();
 
-/** Synthesizes the app (once per file) and returns the directory holding Pinpoint's function's bundle, or the job-queue worker's. */
-export function synthesizedBundleDir(which: 'pinpoint' | 'worker' = 'pinpoint'): string {
-  const cached = synthesized.get(which);
+/**
+ * Synthesizes the app (once per file and context) and returns the directory holding Pinpoint's
+ * function's bundle, or the job-queue worker's.
+ */
+export function synthesizedBundleDir(which: 'pinpoint' | 'worker' = 'pinpoint', context: Record<string, unknown> = {}): string {
+  const cacheKey = `${which} ${JSON.stringify(context)}`;
+  const cached = synthesized.get(cacheKey);
   if (cached && fs.existsSync(path.join(cached, 'index.js'))) return cached;
-  const { app, delivery } = buildApp({}, { bundle: true });
+  const { app, delivery } = buildApp(context, { bundle: true });
   const assembly = app.synth();
   const prefix = which === 'pinpoint' ? 'DeliveryFunction' : 'JobsWorkerFunction';
   const [fn] = Object.entries(Template.fromStack(delivery).findResources('AWS::Lambda::Function'))
@@ -25,7 +29,7 @@ export function synthesizedBundleDir(which: 'pinpoint' | 'worker' = 'pinpoint'):
   // The code's S3 key is the asset hash, which also names the staged bundle's directory.
   const dir = path.join(assembly.directory, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
   if (!fs.existsSync(path.join(dir, 'index.js'))) throw new Error(`no bundle in ${dir}`);
-  synthesized.set(which, dir);
+  synthesized.set(cacheKey, dir);
   return dir;
 }
 
