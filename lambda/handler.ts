@@ -67,7 +67,6 @@ export const handler = async (event: unknown, context: Context): Promise<BatchOu
     return counted.response;
   }
   const startedAt = Date.now();
-  runtime.guard?.registerLambdaContext(context);
   try {
     const { config } = runtime;
     const deps = {

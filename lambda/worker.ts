@@ -49,7 +49,6 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     logger.error(runtime.message);
     throw runtime;
   }
-  runtime.guard?.registerLambdaContext(context);
   const startedAt = Date.now();
   try {
     const records = (event.Records ?? []).map((record) => ({

@@ -8,7 +8,6 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context } from 'aws-lambda';
 import type { DeliveryGuard, EndpointResult, GuardedOutcome } from '../domain';
 
 /** Shared by the function and the redrive, so both find the same records. */
@@ -37,18 +36,11 @@ export class PowertoolsDeliveryGuard implements DeliveryGuard {
     }, { persistenceStore, config: this.config, keyPrefix: KEY_PREFIX });
   }
 
-  /** A record left "in progress" by a timed-out invocation expires with that invocation. */
-  registerLambdaContext(context: Context): void {
-    this.config.registerLambdaContext(context);
-  }
-
-  /**
-   * Outside Lambda (the redrive): records left "in progress" by a crashed run expire at `deadline`
-   * instead of blocking those endpoints for the whole retention.
-   */
-  registerDeadline(deadline: number): void {
-    this.config.registerLambdaContext({ getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as Context);
-  }
+  // No Lambda context is registered, on purpose. With one, Powertools lets a record left "in progress"
+  // expire with its invocation, and a later attempt sends again. But a record stays in progress
+  // exactly when the send may have happened: the invocation died during it, or the send succeeded and
+  // the completion could not be written. Either is an uncertain attempt, and is remembered as one:
+  // until the record's own expiry, a repeat finds it in progress and does not send.
 
   async run(key: string, send: () => Promise<EndpointResult>): Promise<GuardedOutcome> {
     let sent: EndpointResult | undefined;

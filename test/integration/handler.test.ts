@@ -408,6 +408,27 @@ describe('handler against a local Graph API', () => {
     expect((await first)[endpointId(0)].EventAttributes).toMatchObject({ status: 'failed', error_code: 'timeout' });
   });
 
+  test('a delivery whose record could not be completed is still remembered: a repeat, however late, does not send it again', async () => {
+    // GIVEN a first invocation whose sends succeed, but whose completion writes fail
+    table.failOperations.add('UpdateItem');
+    const first = await handler(pinpointEvent(2), lambdaContext(3000));
+    table.failOperations.clear();
+    expect(Object.values(first).map((r) => r.EventAttributes.status)).toEqual(['delivered', 'delivered']);
+    expect(table.statuses()).toEqual({ INPROGRESS: 2 });
+    // WHEN the same batch comes again after that invocation's whole budget has passed
+    const later = Date.now() + 60_000;
+    const realNow = Date.now;
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + (later - realNow()));
+    try {
+      const second = await handler(pinpointEvent(2), lambdaContext());
+      // THEN nobody is messaged twice: the records are still in progress, which may mean sent
+      expect(Object.values(second).map((r) => r.EventAttributes.reason)).toEqual(['in_progress_elsewhere', 'in_progress_elsewhere']);
+    } finally {
+      (Date.now as jest.Mock).mockRestore();
+    }
+    for (const ids of server.accepted.values()) expect(ids).toHaveLength(1);
+  });
+
   test('when the idempotency table cannot be reached, nothing is sent and every endpoint is requeued', async () => {
     table.failWith = 'InternalServerError';
     const response = await handler(pinpointEvent(3), lambdaContext());

@@ -89,7 +89,10 @@ export async function processJobs(records: readonly JobRecord[], deps: WorkerDep
     } else if (result.status === 'failed' && !result.retryable) {
       letter(result.errorCode ?? 'unknown', result.reason ?? '', { permanent: true, uncertain: false });
     } else if (record.receiveCount >= settings.maxReceives) {
-      letter(result.errorCode ?? 'exhausted', `gave up after ${record.receiveCount} receives: ${result.reason ?? ''}`, { permanent: false, uncertain: false });
+      // Still "in progress" after every receive: an earlier attempt died during its send, which may have arrived.
+      const stuck = result.reason === 'in_progress_elsewhere';
+      letter(result.errorCode ?? (stuck ? 'in_progress_elsewhere' : 'exhausted'), `gave up after ${record.receiveCount} receives: ${result.reason ?? ''}`,
+        { permanent: false, uncertain: stuck });
     } else {
       retries.push({ record, job, delaySeconds: requeueDelaySeconds(record.receiveCount, result.errorCode, settings, deps.random ?? Math.random) });
     }

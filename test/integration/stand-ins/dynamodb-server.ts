@@ -15,6 +15,8 @@ export class DynamoDbServer {
   readonly operations: string[] = [];
   /** When set, every request fails with this error type (e.g. a throttled or unreachable table). */
   failWith?: string;
+  /** Operations that fail with InternalServerError (e.g. the UpdateItem that completes a record). */
+  readonly failOperations = new Set<string>();
   private http!: AwsJsonServer;
 
   static async start(options: { latencyMs?: number } = {}): Promise<DynamoDbServer> {
@@ -25,6 +27,7 @@ export class DynamoDbServer {
       handle: (operation, input) => {
         server.operations.push(operation);
         if (server.failWith) throw new AwsJsonError(`com.amazonaws.dynamodb.v20120810#${server.failWith}`, 'injected failure');
+        if (server.failOperations.has(operation)) throw new AwsJsonError('com.amazonaws.dynamodb.v20120810#InternalServerError', 'injected failure');
         return server.handle(operation, input);
       },
     });

@@ -79,6 +79,21 @@ describe('processJobs', () => {
     expect(queue.deadLetters).toEqual([]);
   });
 
+  test('a job whose delivery stays "in progress" is retried while it may be a twin at work, then dead-lettered as uncertain', async () => {
+    // GIVEN a record the duplicate check keeps in progress (an earlier attempt died during its send)
+    const { guard, queue, deps } = setup();
+    guard.answer.set('key-1', { kind: 'in-progress' });
+    // WHEN it comes before and at its last receive
+    const early = await processJobs([record(1, job(1), 1)], deps());
+    const last = await processJobs([record(1, job(1), 8)], deps());
+    // THEN first it waits; at the end it goes to the dead-letter queue flagged uncertain, so that a redrive holds it unless asked
+    expect(early.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(last.batchItemFailures).toEqual([]);
+    expect(queue.deadLetters.map(({ errorCode, permanent, uncertain }) => ({ errorCode, permanent, uncertain }))).toEqual([
+      { errorCode: 'in_progress_elsewhere', permanent: false, uncertain: true },
+    ]);
+  });
+
   test('throttling slows the pacer and retries the job; the pair-rate limit delays only that recipient', async () => {
     const { provider, queue, clock, deps } = setup();
     const pacer = new TokenPacer(clock, { ratePerSecond: 40 });
