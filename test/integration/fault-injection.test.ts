@@ -196,8 +196,8 @@ describe('fault injection', () => {
     graph.injectFaults({ throttle: 0.3, serverError: 0.1, hang: 0.02, reset: 0.05, permanent: 0.02, seed: 7 });
     const events = batches(40);
 
-    // WHEN Pinpoint sends 40 batches of 50, 20 at a time
-    const response = await invokeAll(events, 20);
+    // WHEN Pinpoint sends 40 batches of 50, 8 at a time
+    const response = await invokeAll(events);
 
     // THEN every endpoint is delivered, failed or retrying, once; delivered ones were accepted once
     const groups = expectAccountedFor(events, response);

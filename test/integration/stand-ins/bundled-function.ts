@@ -3,24 +3,39 @@
  * Lambda runtime would load it: the AWS SDK comes from outside the bundle.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../helpers';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 
-/** Bundles already synthesized by this test file: a synth with bundling takes seconds. */
-const synthesized = new Map<string, string>();
+/**
+ * Bundles already synthesized, shared by every test file of this machine: a synth with bundling takes
+ * seconds. A bundle is found by a hash of everything it is made from (the function's sources, the
+ * construct that bundles them, the lock file, the context), so a changed source is bundled anew.
+ */
+const CACHE_ROOT = path.join(os.tmpdir(), 'pinpoint-custom-channel-test-bundles');
+
+function sourceHash(which: string, context: Record<string, unknown>): string {
+  const hash = createHash('sha256').update(`${which} ${JSON.stringify(context)}`);
+  const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? files(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
+  for (const file of [...files(path.join(ROOT, 'lambda')), path.join(ROOT, 'lib', 'constructs', 'custom-channel-function.ts'), path.join(ROOT, 'package-lock.json')].sort()) {
+    hash.update(file).update(fs.readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 32);
+}
 
 /**
- * Synthesizes the app (once per file and context) and returns the directory holding Pinpoint's
- * function's bundle, or the job-queue worker's.
+ * Synthesizes the app (or finds it done) and returns the directory holding Pinpoint's function's
+ * bundle, or the job-queue worker's.
  */
 export function synthesizedBundleDir(which: 'pinpoint' | 'worker' = 'pinpoint', context: Record<string, unknown> = {}): string {
-  const cacheKey = `${which} ${JSON.stringify(context)}`;
-  const cached = synthesized.get(cacheKey);
-  if (cached && fs.existsSync(path.join(cached, 'index.js'))) return cached;
+  const cached = path.join(CACHE_ROOT, sourceHash(which, context));
+  if (fs.existsSync(path.join(cached, 'index.js'))) return cached;
   const { app, delivery } = buildApp(context, { bundle: true });
   const assembly = app.synth();
   const prefix = which === 'pinpoint' ? 'DeliveryFunction' : 'JobsWorkerFunction';
@@ -29,8 +44,16 @@ export function synthesizedBundleDir(which: 'pinpoint' | 'worker' = 'pinpoint', 
   // The code's S3 key is the asset hash, which also names the staged bundle's directory.
   const dir = path.join(assembly.directory, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
   if (!fs.existsSync(path.join(dir, 'index.js'))) throw new Error(`no bundle in ${dir}`);
-  synthesized.set(cacheKey, dir);
-  return dir;
+  // Copied aside, then renamed into place: another test file may be doing the same at this moment.
+  fs.mkdirSync(CACHE_ROOT, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(CACHE_ROOT, 'staging-'));
+  fs.cpSync(dir, staging, { recursive: true });
+  try {
+    fs.renameSync(staging, cached);
+  } catch {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  return cached;
 }
 
 const RUNNER = `
