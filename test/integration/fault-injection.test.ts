@@ -290,7 +290,11 @@ describe('fault injection', () => {
     const groups = expectAccountedFor(events, response);
     const uncertain = flagged('uncertain');
     for (const id of groups.failed ?? []) expect(uncertain.includes(id) || notSaved(response, id)).toBe(true);
-    for (const id of groups.retrying ?? []) expect(response[id].EventAttributes).toMatchObject({ attempts: '0', error_code: 'deadline_exceeded' });
+    // (surely not sent: the deadline came first, or the duplicate check could not answer in time)
+    for (const id of groups.retrying ?? []) {
+      expect(response[id].EventAttributes.attempts).toBe('0');
+      expect(['deadline_exceeded', 'idempotency_unavailable']).toContain(response[id].EventAttributes.error_code);
+    }
     expect(groups.failed?.length).toBeGreaterThan(0);
     expect((groups.failed?.length ?? 0) + (groups.retrying?.length ?? 0)).toBe(100);
   }, 30_000);
