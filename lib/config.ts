@@ -129,6 +129,10 @@ export function parseConfig(lookup: ContextLookup, now = Date.now()): AppConfig 
   const pinpointEnabled = readBoolean(lookup, 'pinpointEnabled', true);
   const channel = parseChannelConfig(lookup);
   const trigger = readEnum(lookup, 'trigger', TRIGGERS, 'pinpoint');
+  const ignored = ['connectInstanceArn', 'connectCampaignArn', 'connectMessages', 'connectPhoneFields'].find((key) => !isUnset(lookup(key)));
+  if (trigger !== 'connect' && ignored) {
+    throw new ConfigError(ignored, 'nothing unless trigger is connect (set "trigger": "connect" to answer Amazon Connect outbound campaigns)', lookup(ignored));
+  }
   if (trigger === 'connect' && channel.kind === 'metrics') {
     throw new ConfigError('trigger', 'pinpoint, because the metrics channel counts Pinpoint endpoints only', trigger);
   }
@@ -215,6 +219,14 @@ function editDistance(a: string, b: string): number {
 
 function parseChannelConfig(lookup: ContextLookup): ChannelConfig {
   const kind = readEnum(lookup, 'channel', CHANNELS, DEFAULT_CHANNEL);
+  // Settings that only one choice reads would otherwise be ignored without a word.
+  if (kind !== 'whatsapp' && lookup('whatsappApi') === 'aws') {
+    throw new ConfigError('whatsappApi', `graph or nothing, because channel is ${kind}: End User Messaging Social sends WhatsApp only`, 'aws');
+  }
+  if (lookup('whatsappApi') !== 'aws' && !isUnset(lookup('whatsappOriginationPhoneNumberId'))) {
+    throw new ConfigError('whatsappOriginationPhoneNumberId', 'nothing unless whatsappApi is aws (set "whatsappApi": "aws" to send through End User Messaging Social)',
+      lookup('whatsappOriginationPhoneNumberId'));
+  }
   if (kind === 'metrics') return { kind };
   const graph: GraphApiConfig = {
     graphApiVersion: readRule(lookup, 'graphApiVersion', DEFAULT_GRAPH_API_VERSION, SETTING_RULES.graphApiVersion),

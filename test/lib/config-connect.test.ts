@@ -54,6 +54,7 @@ describe('trigger=connect', () => {
     [{ ...CONNECT, connectPhoneFields: 'Phone Number' }, 'Invalid context value for "connectPhoneFields"'],
     [{ ...CONNECT, connectInvokePrincipal: 'connect campaigns' }, 'Invalid context value for "connectInvokePrincipal"'],
     [{ trigger: 'sqs' }, 'Invalid context value for "trigger": expected one of pinpoint, connect'],
+    [{ connectInstanceArn: INSTANCE_ARN }, 'Invalid context value for "connectInstanceArn": expected nothing unless trigger is connect'],
   ])('refuses %j in one line that names the key', (overrides, message) => {
     const problem = problemFor(overrides);
     expect(problem).toContain(message);

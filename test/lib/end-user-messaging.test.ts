@@ -44,6 +44,8 @@ describe('whatsappApi=aws', () => {
     [{ ...AWS_API, tokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:t-AbC123' },
       'Invalid context value for "tokenSecretArn": expected nothing, because whatsappApi is aws'],
     [{ whatsappApi: 'sms' }, 'Invalid context value for "whatsappApi": expected one of graph, aws'],
+    [{ ...AWS_API, channel: 'messenger' }, 'Invalid context value for "whatsappApi": expected graph or nothing, because channel is messenger'],
+    [{ whatsappOriginationPhoneNumberId: NUMBER }, 'Invalid context value for "whatsappOriginationPhoneNumberId": expected nothing unless whatsappApi is aws'],
   ])('refuses %j in one line', (overrides, message) => {
     let error: unknown;
     try {
