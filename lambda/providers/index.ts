@@ -29,8 +29,9 @@ export function createProvider(config: ProviderConfig): ChannelProvider {
 let loaded: Promise<SocialMessagingSdk> | undefined;
 
 /**
- * End User Messaging Social's SDK, loaded once, on first use. `require`, not `import()`: the bundle is
- * CommonJS, and the runtime's SDK is found on NODE_PATH, which only `require` reads.
+ * End User Messaging Social's SDK, loaded once, on first use. `require`, not `import()`: esbuild bundles
+ * it into a deployment that sends through it, and a deployment that does not leaves it out of its
+ * bundle altogether (see CustomChannelFunction), which a static import would not allow.
  */
 function socialMessaging(): Promise<SocialMessagingSdk> {
   loaded ??= Promise.resolve().then(() => {

@@ -1,6 +1,6 @@
 /**
  * Runs the function exactly as `cdk synth` bundled it, in a separate Node process, the way the
- * Lambda runtime would load it: the AWS SDK comes from outside the bundle.
+ * Lambda runtime would load it: bare node importing the bundle's ES module.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -35,7 +35,7 @@ function sourceHash(which: string, context: Record<string, unknown>): string {
  */
 export function synthesizedBundleDir(which: 'pinpoint' | 'worker' = 'pinpoint', context: Record<string, unknown> = {}): string {
   const cached = path.join(CACHE_ROOT, sourceHash(which, context));
-  if (fs.existsSync(path.join(cached, 'index.js'))) return cached;
+  if (fs.existsSync(path.join(cached, BUNDLE_FILE))) return cached;
   const { app, delivery } = buildApp(context, { bundle: true });
   const assembly = app.synth();
   const prefix = which === 'pinpoint' ? 'DeliveryFunction' : 'JobsWorkerFunction';
@@ -43,7 +43,7 @@ export function synthesizedBundleDir(which: 'pinpoint' | 'worker' = 'pinpoint', 
     .filter(([id]) => id.startsWith(prefix)).map(([, resource]) => resource);
   // The code's S3 key is the asset hash, which also names the staged bundle's directory.
   const dir = path.join(assembly.directory, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
-  if (!fs.existsSync(path.join(dir, 'index.js'))) throw new Error(`no bundle in ${dir}`);
+  if (!fs.existsSync(path.join(dir, BUNDLE_FILE))) throw new Error(`no ${BUNDLE_FILE} in ${dir}`);
   // Copied aside, then renamed into place: another test file may be doing the same at this moment.
   fs.mkdirSync(CACHE_ROOT, { recursive: true });
   const staging = fs.mkdtempSync(path.join(CACHE_ROOT, 'staging-'));
@@ -56,16 +56,20 @@ export function synthesizedBundleDir(which: 'pinpoint' | 'worker' = 'pinpoint', 
   return cached;
 }
 
+/** What the synth writes: an ES module (see CustomChannelFunction's bundling). */
+export const BUNDLE_FILE = 'index.mjs';
+
 const RUNNER = `
-const { handler } = require(process.env.BUNDLE);
+import(require('node:url').pathToFileURL(process.env.BUNDLE).href).then(({ handler }) => {
 const deadline = Date.now() + Number(process.env.BUDGET_MS);
 const context = { awsRequestId: 'r1', functionName: 'delivery', memoryLimitInMB: '256', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:delivery',
   getRemainingTimeInMillis: () => deadline - Date.now() };
 const started = Date.now();
-handler(JSON.parse(process.env.EVENT), context).then(
+return handler(JSON.parse(process.env.EVENT), context).then(
   (response) => process.stdout.write('\\nRESULT ' + JSON.stringify({ response, elapsedMs: Date.now() - started }) + '\\n'),
   (error) => process.stdout.write('\\nRESULT ' + JSON.stringify({ error: { name: error.name, message: error.message } }) + '\\n'),
 );
+});
 `;
 
 export interface BundledRun {
@@ -83,9 +87,8 @@ export function runBundledFunction(bundleDir: string, event: unknown, env: Recor
       timeout: 30_000,
       env: {
         PATH: process.env.PATH,
-        // The runtime provides @aws-sdk/*; here it comes from the project's node_modules.
-        NODE_PATH: path.join(ROOT, 'node_modules'),
-        BUNDLE: path.join(bundleDir, 'index.js'),
+        // No NODE_PATH: the bundle must carry every package it loads, as it does in Lambda.
+        BUNDLE: path.join(bundleDir, BUNDLE_FILE),
         EVENT: JSON.stringify(event),
         BUDGET_MS: String(budgetMs),
         AWS_REGION: 'eu-west-1',
