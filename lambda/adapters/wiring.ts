@@ -2,11 +2,12 @@
  * The adapters both entry points (the function Pinpoint invokes, and the job-queue worker) build at
  * cold start from their settings: the provider, its token, the reporter and the duplicate guard.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import type { DeliverySettingsConfig } from '../config';
 import type { ChannelProvider, TokenSource } from '../domain';
 import { createProvider } from '../providers';
-import { PowertoolsDeliveryGuard } from './dynamodb-delivery-guard';
+import { DynamoDbDeliveryGuard } from './dynamodb-delivery-guard';
 import { PinpointOutcomeReporter } from './pinpoint-outcome-reporter';
 import { SecretsManagerTokenSource } from './secrets-manager-token-source';
 
@@ -14,7 +15,7 @@ export interface DeliveryAdapters {
   readonly provider: ChannelProvider;
   readonly tokens: TokenSource;
   readonly reporter?: PinpointOutcomeReporter;
-  readonly guard?: PowertoolsDeliveryGuard;
+  readonly guard?: DynamoDbDeliveryGuard;
 }
 
 export function deliveryAdapters(config: DeliverySettingsConfig): DeliveryAdapters {
@@ -23,7 +24,9 @@ export function deliveryAdapters(config: DeliverySettingsConfig): DeliveryAdapte
     provider,
     tokens: config.tokenSecretArn ? new SecretsManagerTokenSource(config.tokenSecretArn, config.tokenCacheSeconds) : NO_TOKEN,
     reporter: config.reportToPinpoint ? new PinpointOutcomeReporter(new PinpointClient({}), provider.channel) : undefined,
-    guard: config.idempotencyTableName ? new PowertoolsDeliveryGuard(config.idempotencyTableName, config.idempotencyTtlSeconds) : undefined,
+    guard: config.idempotencyTableName
+      ? new DynamoDbDeliveryGuard(new DynamoDBClient({}), config.idempotencyTableName, config.idempotencyTtlSeconds)
+      : undefined,
   };
 }
 

@@ -7,7 +7,7 @@ export { type Pacer, type PacerOptions, TokenPacer } from './pacing';
 export { DEFAULT_SETTINGS, type DeliveryDeps, type DeliverySettings } from './deps';
 export { DEFAULT_REQUEUE_POLICY, type JobHistory, requeueDelaySeconds, type RequeuePolicy, toJobMessage } from './jobs';
 export { deliveryKey } from './keys';
-export { deliver, type DeliverySummary, enqueue, type PipelineOutcome, reject, type SummaryFields } from './pipeline';
+export { deliver, type DeliverySummary, enqueue, logUnrecorded, type PipelineOutcome, reject, type SummaryFields } from './pipeline';
 export { renderTemplate, type RenderResult } from './render';
 export { failed, skipped } from './results';
 export { backoffDelay, DEFAULT_RETRY_POLICY, fitsBeforeDeadline, type RetryPolicy, systemClock } from './retry';

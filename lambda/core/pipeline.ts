@@ -53,7 +53,9 @@ export async function deliver(
   const sent = await sendJobs(jobs, deps);
   const byEndpoint = new Map(sent.results.map((result) => [result.endpointId, result]));
   const ordered = items.map((item) => (isResult(item) ? item : byEndpoint.get(item.endpointId)!));
-  const settled = await handOff(ordered, jobs, ids, deps);
+  // The guard's records are written while the failures are handed on; neither waits for the other.
+  const [settled, unrecorded] = await Promise.all([handOff(ordered, jobs, ids, deps), sent.recorded]);
+  if (unrecorded > 0) logUnrecorded(deps, unrecorded);
   const reportFailed = await report(ids, settled.results, deps);
   return finish(settled.results, { ...sent.counters, unsaved: settled.unsaved, reportFailed }, deps, fields);
 }
@@ -94,6 +96,11 @@ export async function reject(
   const results = endpoints.map(({ endpointId, channelType }) => failed(endpointId, channelType, errorCode, problem, false));
   const reportFailed = await report(ids, results, deps);
   return finish(results, { ...NO_SENDS, reportFailed }, deps, fields);
+}
+
+/** Sends whose record the guard could not write: a repeat will find them in progress and not send them. */
+export function logUnrecorded(deps: DeliveryDeps, unrecorded: number): void {
+  deps.logger.warn('Could not record some sends in the duplicate check; a repeat will not send them again until their records expire', { unrecorded });
 }
 
 const NO_SENDS = { retried: 0, throttled: 0, alreadyDelivered: 0, unsaved: 0 };

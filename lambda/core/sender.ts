@@ -2,9 +2,10 @@
  * Sends prepared jobs with bounded concurrency, retrying inside the deadline, through the duplicate
  * guard when there is one. Shared by every trigger and by the redrive.
  */
-import { type DeliveryJob, type EndpointResult, maskEndpointId, type SendFailure } from '../domain';
+import { type ClaimOutcome, type DeliveryJob, type EndpointResult, maskEndpointId, type SendFailure } from '../domain';
 import { mapConcurrent } from './concurrency';
 import { type DeliveryDeps, type DeliverySettings, settingsOf } from './deps';
+import { ClaimGroups, RecordGroups } from './guarded';
 import { deliveryOf, failed, skipped } from './results';
 import { backoffDelay, fitsBeforeDeadline, type RetryPolicy } from './retry';
 
@@ -17,6 +18,11 @@ export interface SendCounters {
 export interface SendJobsResult {
   readonly results: EndpointResult[];
   readonly counters: Readonly<SendCounters>;
+  /**
+   * Settles when the guard has recorded every send (or given up: bounded by the settle timeout), to
+   * how many it could not record. Runs beside what the caller does next; never rejects.
+   */
+  readonly recorded: Promise<number>;
 }
 
 /**
@@ -25,11 +31,11 @@ export interface SendJobsResult {
  */
 export async function sendJobs(jobs: readonly DeliveryJob[], deps: DeliveryDeps): Promise<SendJobsResult> {
   const counters: SendCounters = { retried: 0, throttled: 0, alreadyDelivered: 0 };
-  if (jobs.length === 0) return { results: [], counters };
+  if (jobs.length === 0) return { results: [], counters, recorded: Promise.resolve(0) };
   const settings = settingsOf(deps);
   const batch = new BatchSender(deps, settings, await deps.tokens.get(), counters);
   const results = await mapConcurrent(jobs, settings.concurrency, (job) => batch.send(job));
-  return { results, counters };
+  return { results, counters, recorded: batch.recorded() };
 }
 
 /** One batch's requests: shares the token, its single refresh, and the counters. */
@@ -39,6 +45,8 @@ class BatchSender {
   private readonly configurationLogged = new Set<string>();
   private readonly policy: RetryPolicy;
   private readonly random: () => number;
+  private readonly claims?: ClaimGroups;
+  private readonly records?: RecordGroups;
 
   constructor(
     private readonly deps: DeliveryDeps,
@@ -48,16 +56,36 @@ class BatchSender {
   ) {
     this.policy = settings.retry;
     this.random = deps.random ?? Math.random;
+    if (deps.guard) {
+      // A claim may take as long as a request may, inside the deadline; recording comes after the sends.
+      this.claims = new ClaimGroups(deps.guard, () => AbortSignal.timeout(Math.max(1, Math.min(settings.requestTimeoutMs, deps.deadline - deps.clock.now()))));
+      this.records = new RecordGroups(deps.guard, deps.clock, () => AbortSignal.timeout(settings.settleTimeoutMs));
+    }
   }
 
   /** Sends one job, through the guard when there is one, so that a delivered endpoint is never messaged twice. */
   async send(job: DeliveryJob): Promise<EndpointResult> {
-    const guard = this.deps.guard;
-    if (!guard || !job.key) return this.sendWithRetry(job);
-    const outcome = await guard.run(job.key, () => this.sendWithRetry(job));
+    const { claims, records } = this;
+    if (!claims || !records || !job.key) return this.sendWithRetry(job);
+    const key = job.key;
+    let claimed = false;
+    const result = await this.sendWithRetry(job, async () => {
+      const outcome = await claims.claim(key);
+      if (outcome.kind !== 'claimed') return this.unclaimed(job, outcome);
+      claimed = true;
+      return undefined;
+    });
+    if (claimed) records.add({ key, result });
+    return result;
+  }
+
+  recorded(): Promise<number> {
+    return this.records?.flush() ?? Promise.resolve(0);
+  }
+
+  /** What a job whose key this invocation could not claim comes to: nothing is sent. */
+  private unclaimed(job: DeliveryJob, outcome: Exclude<ClaimOutcome, { kind: 'claimed' }>): EndpointResult {
     switch (outcome.kind) {
-      case 'sent':
-        return outcome.result;
       case 'already-delivered':
         this.counters.alreadyDelivered += 1;
         this.deps.logger.info('Already delivered by an earlier invocation; not sent again', { endpointId: maskEndpointId(job.endpointId), messageId: outcome.messageId });
@@ -75,7 +103,11 @@ class BatchSender {
     }
   }
 
-  private async sendWithRetry(job: DeliveryJob): Promise<EndpointResult> {
+  /**
+   * `beforeFirst` runs once, when the first request is about to start (after the pacer, inside the
+   * deadline); a result from it ends the job without sending.
+   */
+  private async sendWithRetry(job: DeliveryJob, beforeFirst?: () => Promise<EndpointResult | undefined>): Promise<EndpointResult> {
     let attempts = 0;
     let last: SendFailure | undefined;
     let tokenRefreshed = false;
@@ -84,9 +116,15 @@ class BatchSender {
       for (;;) {
         // Waiting for the pacer comes first, so the deadline is checked against when the request would start.
         await this.deps.pacer?.acquire();
-        const now = clock.now();
+        let now = clock.now();
         if (!fitsBeforeDeadline(this.policy, now, 0, deadline)) {
           return this.outOfTime(job, attempts, last);
+        }
+        if (attempts === 0 && beforeFirst) {
+          const instead = await beforeFirst();
+          if (instead) return instead;
+          now = clock.now();
+          if (!fitsBeforeDeadline(this.policy, now, 0, deadline)) return this.outOfTime(job, attempts, last);
         }
         attempts += 1;
         const token = this.token;

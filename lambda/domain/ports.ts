@@ -44,25 +44,39 @@ export interface OutcomeReporter {
   report(ids: CampaignIds, results: readonly EndpointResult[], timestamp: Date, signal: AbortSignal): Promise<ReportOutcome>;
 }
 
-export type GuardedOutcome =
-  /** This call sent (or tried to send) the message. */
-  | { readonly kind: 'sent'; readonly result: EndpointResult }
-  /** An earlier invocation delivered it; nothing was sent now. */
+/** What the guard found for a key, before its send. */
+export type ClaimOutcome =
+  /** The key is this invocation's to send, and no one else's until it is settled. */
+  | { readonly kind: 'claimed' }
+  /** An earlier invocation delivered it; nothing is sent now. */
   | { readonly kind: 'already-delivered'; readonly messageId?: string }
-  /** An earlier invocation's request went unanswered, so it may have arrived; nothing was sent now. */
+  /** An earlier invocation's request went unanswered, so it may have arrived; nothing is sent now. */
   | { readonly kind: 'uncertain-earlier' }
-  /** Another invocation is delivering it right now; nothing was sent now. */
+  /** Another invocation holds the claim (it is sending, or died while it may have been); nothing is sent now. */
   | { readonly kind: 'in-progress' }
-  /** The record could not be checked; nothing was sent, so that nothing is sent twice. */
+  /** The record could not be checked; nothing is sent, so that nothing is sent twice. */
   | { readonly kind: 'unavailable'; readonly reason: string };
 
+/** The result of a claimed key's send, for the guard to remember or release. */
+export interface SettledSend {
+  readonly key: string;
+  readonly result: EndpointResult;
+}
+
 /**
- * Remembers deliveries by key, so that a repeated batch or a redrive messages no one twice.
- * Deliveries are remembered, and so are attempts that may have arrived; a failure that surely did
- * not arrive is forgotten, so that it can be tried again.
+ * Remembers deliveries by key, so that a repeated batch or a redrive messages no one twice. A key is
+ * claimed before its send and settled after it: a delivery is remembered, and so is an attempt that
+ * may have arrived; a claim whose send surely did not arrive is released, so that it can be tried
+ * again. Both work on many keys at once, so that a batch costs a few calls, not two per endpoint.
  */
 export interface DeliveryGuard {
-  run(key: string, send: () => Promise<EndpointResult>): Promise<GuardedOutcome>;
+  /** One outcome per distinct key. Never rejects: what it could not check is `unavailable`. */
+  claim(keys: readonly string[], signal: AbortSignal): Promise<ReadonlyMap<string, ClaimOutcome>>;
+  /**
+   * Records the sends of claimed keys. Never rejects; resolves to how many it could not record. Such a
+   * key stays claimed: a repeat finds it in progress, and does not send, until the record expires.
+   */
+  settle(sends: readonly SettledSend[], signal: AbortSignal): Promise<number>;
 }
 
 /** A job on its way to the dead-letter queue: the original body, and why it ends there. */

@@ -410,7 +410,7 @@ describe('handler against a local Graph API', () => {
 
   test('a delivery whose record could not be completed is still remembered: a repeat, however late, does not send it again', async () => {
     // GIVEN a first invocation whose sends succeed, but whose completion writes fail
-    table.failOperations.add('UpdateItem');
+    table.failOperations.add('RecordResults');
     const first = await handler(pinpointEvent(2), lambdaContext(3000));
     table.failOperations.clear();
     expect(Object.values(first).map((r) => r.EventAttributes.status)).toEqual(['delivered', 'delivered']);

@@ -1,6 +1,6 @@
 /** Fakes for driving the delivery core without a network, AWS or a real clock: one per port. */
 import type {
-  CampaignIds, ChannelProvider, Clock, DeadLetter, DeliveryGuard, DeliveryLogger, EndpointDefinition, EndpointResult, FailureDisposition, GuardedOutcome, JobQueue, JsonObject, QueuedJob,
+  CampaignIds, ChannelProvider, Clock, DeadLetter, ClaimOutcome, DeliveryGuard, DeliveryLogger, EndpointDefinition, EndpointResult, FailureDisposition, JobQueue, JsonObject, QueuedJob,
   OutcomeReporter, RecipientResolution, ReportOutcome, SendOutcome, SendRequest, TokenSource,
 } from '../../lambda/domain';
 
@@ -89,18 +89,34 @@ export class FakeReporter implements OutcomeReporter {
  */
 export class FakeGuard implements DeliveryGuard {
   readonly records = new Map<string, { messageId?: string; uncertain?: boolean }>();
-  readonly answer = new Map<string, GuardedOutcome>();
+  /** Keys claimed and not yet settled. */
+  readonly claimed = new Set<string>();
+  readonly answer = new Map<string, ClaimOutcome>();
   readonly keys: string[] = [];
-  async run(key: string, send: () => Promise<EndpointResult>): Promise<GuardedOutcome> {
-    this.keys.push(key);
-    const scripted = this.answer.get(key);
-    if (scripted) return scripted;
-    const record = this.records.get(key);
-    if (record) return record.uncertain ? { kind: 'uncertain-earlier' } : { kind: 'already-delivered', messageId: record.messageId };
-    const result = await send();
-    if (result.status === 'delivered') this.records.set(key, { messageId: result.messageId });
-    else if (result.mayHaveBeenSent) this.records.set(key, { uncertain: true });
-    return { kind: 'sent', result };
+  /** How many calls each method got. */
+  readonly calls = { claim: 0, settle: 0 };
+  async claim(keys: readonly string[]): Promise<ReadonlyMap<string, ClaimOutcome>> {
+    this.calls.claim += 1;
+    const outcomes = new Map<string, ClaimOutcome>();
+    for (const key of keys) {
+      this.keys.push(key);
+      const record = this.records.get(key);
+      const outcome: ClaimOutcome = this.answer.get(key)
+        ?? (record ? (record.uncertain ? { kind: 'uncertain-earlier' } : { kind: 'already-delivered', messageId: record.messageId }) : undefined)
+        ?? (this.claimed.has(key) ? { kind: 'in-progress' } : { kind: 'claimed' });
+      if (outcome.kind === 'claimed') this.claimed.add(key);
+      outcomes.set(key, outcome);
+    }
+    return outcomes;
+  }
+  async settle(sends: readonly { key: string; result: EndpointResult }[]): Promise<number> {
+    this.calls.settle += 1;
+    for (const { key, result } of sends) {
+      this.claimed.delete(key);
+      if (result.status === 'delivered') this.records.set(key, { messageId: result.messageId });
+      else if (result.mayHaveBeenSent) this.records.set(key, { uncertain: true });
+    }
+    return 0;
   }
 }
 

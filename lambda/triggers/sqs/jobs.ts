@@ -5,7 +5,7 @@
  * never fails its batch-mates and is never retried forever.
  */
 import { BATCH_SUMMARY_MESSAGE, type DeliveryChannel, type DeliveryJobMessage, isExpired } from '../../contract';
-import { DEFAULT_REQUEUE_POLICY, type DeliveryDeps, report, requeueDelaySeconds, type RequeuePolicy, sendJobs } from '../../core';
+import { DEFAULT_REQUEUE_POLICY, type DeliveryDeps, logUnrecorded, report, requeueDelaySeconds, type RequeuePolicy, sendJobs } from '../../core';
 import { type CampaignIds, type DeadLetter, type DeliveryJob, type EndpointResult, type JobQueue, maskRecipient } from '../../domain';
 import { readJob } from './legacy';
 
@@ -99,10 +99,11 @@ export async function processJobs(records: readonly JobRecord[], deps: WorkerDep
   });
 
   const failures = new Set(retries.map(({ record }) => record.messageId));
-  await Promise.all(retries.map(({ record, delaySeconds }) => deps.queue.retryLater(record.receiptHandle, delaySeconds).catch((error: unknown) => {
+  const [unrecorded] = await Promise.all([sent.recorded, ...retries.map(({ record, delaySeconds }) => deps.queue.retryLater(record.receiptHandle, delaySeconds).catch((error: unknown) => {
     // The record still comes back, after the queue's own visibility timeout.
     deps.logger.warn('Could not set the retry delay', { messageId: record.messageId, error: (error as Error).name });
-  })));
+  }))]);
+  if (unrecorded > 0) logUnrecorded(deps, unrecorded);
   const deadLettered = await deadLetter(letters, deps);
   for (const letter of letters) if (!deadLettered.has(letter.id)) failures.add(letter.id);
   await reportByCampaign(finals, retries.map(({ job }) => job), deps);

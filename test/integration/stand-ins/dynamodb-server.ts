@@ -1,9 +1,10 @@
 /**
  * A stand-in for one DynamoDB table on 127.0.0.1, speaking the JSON 1.0 protocol the SDK uses, for
- * the calls Powertools' idempotency layer makes: PutItem (with its "key absent, or expired, or
- * in-progress and expired" condition), GetItem, UpdateItem (SET only) and DeleteItem. Not a general
- * DynamoDB: it evaluates that one condition, which is all the layer sends. Reached through
- * AWS_ENDPOINT_URL_DYNAMODB.
+ * the calls the duplicate guard makes: TransactWriteItems of Puts (with or without the guard's "key
+ * absent, or expired, or in-progress and expired" condition) and Deletes, all or nothing, cancelled
+ * with a reason per item; and the single-item calls Powertools' idempotency layer made (PutItem with
+ * that condition, GetItem, UpdateItem with SET only, DeleteItem). Not a general DynamoDB: it
+ * evaluates that one condition, which is all either sends. Reached through AWS_ENDPOINT_URL_DYNAMODB.
  */
 import { AwsJsonError, AwsJsonServer } from './aws-json-server';
 
@@ -15,7 +16,10 @@ export class DynamoDbServer {
   readonly operations: string[] = [];
   /** When set, every request fails with this error type (e.g. a throttled or unreachable table). */
   failWith?: string;
-  /** Operations that fail with InternalServerError (e.g. the UpdateItem that completes a record). */
+  /**
+   * Operations that fail with InternalServerError. Besides the API's names, `RecordResults` fails the
+   * transactions that record results (those without conditions), and lets the claims through.
+   */
   readonly failOperations = new Set<string>();
   private http!: AwsJsonServer;
 
@@ -27,7 +31,11 @@ export class DynamoDbServer {
       handle: (operation, input) => {
         server.operations.push(operation);
         if (server.failWith) throw new AwsJsonError(`com.amazonaws.dynamodb.v20120810#${server.failWith}`, 'injected failure');
-        if (server.failOperations.has(operation)) throw new AwsJsonError('com.amazonaws.dynamodb.v20120810#InternalServerError', 'injected failure');
+        const recordsResults = operation === 'TransactWriteItems' && !(input as { TransactItems: { Put?: { ConditionExpression?: string } }[] }).TransactItems
+          .some((item) => item.Put?.ConditionExpression);
+        if (server.failOperations.has(operation) || (recordsResults && server.failOperations.has('RecordResults'))) {
+          throw new AwsJsonError('com.amazonaws.dynamodb.v20120810#InternalServerError', 'injected failure');
+        }
         return server.handle(operation, input);
       },
     });
@@ -49,21 +57,48 @@ export class DynamoDbServer {
     return this.http.stop();
   }
 
+  /** The live record a conditional Put must not overwrite, if there is one. */
+  private blocking(put: any): Item | undefined {
+    const existing = this.items.get(JSON.stringify({ id: put.Item.id }));
+    if (!existing) return undefined;
+    const values = put.ExpressionAttributeValues ?? {};
+    const expired = Number(existing.expiration?.N ?? 0) < Number(values[':now']?.N ?? 0);
+    const inProgressExpired = existing.status?.S === 'INPROGRESS' && existing.in_progress_expiration !== undefined
+      && Number(existing.in_progress_expiration.N) < Number(values[':now_in_millis']?.N ?? 0);
+    return expired || inProgressExpired ? undefined : existing;
+  }
+
   private handle(operation: string, input: any): unknown {
     const key = JSON.stringify(input.Key ?? { id: input.Item?.id });
     switch (operation) {
       case 'PutItem': {
-        const existing = this.items.get(key);
+        const existing = this.blocking(input);
         if (existing) {
-          const values = input.ExpressionAttributeValues ?? {};
-          const expired = Number(existing.expiration?.N ?? 0) < Number(values[':now']?.N ?? 0);
-          const inProgressExpired = existing.status?.S === 'INPROGRESS' && existing.in_progress_expiration !== undefined
-            && Number(existing.in_progress_expiration.N) < Number(values[':now_in_millis']?.N ?? 0);
-          if (!expired && !inProgressExpired) {
-            throw new AwsJsonError('com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', 'The conditional request failed', { Item: existing });
-          }
+          throw new AwsJsonError('com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', 'The conditional request failed', { Item: existing });
         }
         this.items.set(key, input.Item);
+        return {};
+      }
+      case 'TransactWriteItems': {
+        const actions = input.TransactItems as { Put?: any; Delete?: any }[];
+        const reasons = actions.map((action) => {
+          const existing = action.Put?.ConditionExpression ? this.blocking(action.Put) : undefined;
+          if (existing) return { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: existing };
+          // A conditional Delete: only the claimant named may take its claim back.
+          const claimant = action.Delete?.ExpressionAttributeValues?.[':claimant']?.S;
+          if (claimant !== undefined && this.items.get(JSON.stringify(action.Delete.Key))?.claimant?.S !== claimant) {
+            return { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
+          }
+          return { Code: 'None' };
+        });
+        if (reasons.some((reason) => reason.Code !== 'None')) {
+          throw new AwsJsonError('com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+            `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`, { CancellationReasons: reasons });
+        }
+        for (const action of actions) {
+          if (action.Put) this.items.set(JSON.stringify({ id: action.Put.Item.id }), action.Put.Item);
+          else if (action.Delete) this.items.delete(JSON.stringify(action.Delete.Key));
+        }
         return {};
       }
       case 'GetItem':
