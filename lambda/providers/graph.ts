@@ -3,6 +3,7 @@
  * channels: each adds the error codes of its own product to the common ones here.
  */
 import type { FailureDisposition, SendFailure, SendOutcome } from '../domain';
+import { type PostAnswer, postJson } from './http-post';
 
 export interface GraphErrorRule {
   readonly disposition: FailureDisposition;
@@ -43,25 +44,18 @@ export interface GraphPostOptions {
 /** Connection failures in which the request surely never reached the provider, or the socket was reset. */
 const RETRYABLE_NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED',
 ]);
 
 export async function postToGraph(options: GraphPostOptions): Promise<SendOutcome> {
-  let response: Response;
+  let response: PostAnswer;
   try {
-    response = await fetch(options.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-      body: JSON.stringify(options.body),
-      signal: options.signal,
-      // A redirect would re-post the number and the message to another origin.
-      redirect: 'manual',
-    });
+    response = await postJson(options.url, { 'content-type': 'application/json', authorization: `Bearer ${options.token}` }, JSON.stringify(options.body), options.signal);
   } catch (error) {
     return networkFailure(error, options.signal);
   }
   if (response.status >= 300 && response.status < 400) {
-    void response.body?.cancel();
+    // A redirect would re-post the number and the message to another origin.
+    response.discard();
     return {
       ok: false, disposition: 'configuration', errorCode: 'redirect', throttled: false, mayHaveBeenSent: false,
       detail: `the provider's address answered ${response.status} (a redirect), which is refused: check the base URL`,
@@ -77,7 +71,7 @@ export async function postToGraph(options: GraphPostOptions): Promise<SendOutcom
   }
   const body = parseJson(text);
 
-  if (response.ok) {
+  if (response.status >= 200 && response.status < 300) {
     const messageId = options.messageIdOf(body);
     if (messageId) return { ok: true, messageId };
     // Accepted by HTTP but not in the documented form: do not resend, the message may be out.
@@ -85,7 +79,7 @@ export async function postToGraph(options: GraphPostOptions): Promise<SendOutcom
       ok: false, disposition: 'defer', errorCode: `http_${response.status}`, detail: 'success response without a message id', throttled: false, mayHaveBeenSent: true,
     };
   }
-  return classifyGraphError(response.status, body, retryAfterMs(response.headers.get('retry-after')), options.productErrors, options.token);
+  return classifyGraphError(response.status, body, retryAfterMs(response.header('retry-after')), options.productErrors, options.token);
 }
 
 /** `token`, when given, is cut out of any text taken from the answer. */
@@ -121,7 +115,7 @@ function ruleForStatus(status: number): GraphErrorRule {
 
 function networkFailure(error: unknown, signal: AbortSignal): SendFailure {
   if (isRefusedBeforeSending(error)) {
-    // fetch would not even build the request (a URL with credentials, say): nothing left this process.
+    // The request was never made (a URL with credentials, say): nothing left this process.
     return {
       ok: false, disposition: 'configuration', errorCode: 'invalid_request', throttled: false, mayHaveBeenSent: false,
       detail: 'the request could not be made: check the provider base URL',
@@ -146,7 +140,7 @@ function networkFailure(error: unknown, signal: AbortSignal): SendFailure {
 }
 
 function errorCode(error: unknown): string | undefined {
-  // fetch wraps the socket error: TypeError('fetch failed', { cause: { code } }).
+  // The socket error's code, on the error itself or on a cause it wraps.
   for (let current: unknown = error, depth = 0; current && depth < 4; depth += 1) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string') return code;
@@ -169,20 +163,15 @@ function parseJson(text: string): unknown {
   }
 }
 
-function retryAfterMs(header: string | null): number | undefined {
+function retryAfterMs(header: string | undefined): number | undefined {
   if (!header) return undefined;
   const seconds = Number(header);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
-/**
- * fetch wraps every failure of the connection in TypeError('fetch failed', { cause }); a TypeError of
- * its own, without a cause, means it refused the request before opening any connection.
- */
 function isRefusedBeforeSending(error: unknown): boolean {
-  // By name: the test runner's realm has a TypeError of its own.
-  const { name, message, cause } = (error ?? {}) as { name?: string; message?: string; cause?: unknown };
-  return name === 'TypeError' && cause === undefined && message !== 'fetch failed';
+  // By name: the test runner's realm has classes of its own.
+  return (error as { name?: string } | undefined)?.name === 'RequestRefused';
 }
 
 /**

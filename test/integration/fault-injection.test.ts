@@ -4,6 +4,7 @@
  * ends exactly once as delivered, failed or retrying; nobody gets a message twice; and once the
  * provider recovers, the worker delivers what was requeued, and the redrive what was dead-lettered.
  */
+import * as http from 'node:http';
 import { PinpointClient, PutEventsCommand } from '@aws-sdk/client-pinpoint';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -123,7 +124,7 @@ function expectAccountedFor(events: Record<string, unknown>[], response: Respons
   return groups;
 }
 
-/** Requests the functions started towards the Graph API stand-in (counted where they leave, in fetch). */
+/** Requests the functions started towards the Graph API stand-in (counted where they leave, at the HTTP agent). */
 let graphRequestsStarted = 0;
 
 /**
@@ -132,6 +133,8 @@ let graphRequestsStarted = 0;
  * then: an operator reading the delivery webhooks waits for them to catch up, and so does this.
  */
 async function providerCaughtUp(): Promise<void> {
+  // (the count must see the function's requests, or this would wait for nothing)
+  expect(graphRequestsStarted).toBeGreaterThan(0);
   for (const deadline = Date.now() + 20_000; graph.requests.length < graphRequestsStarted && Date.now() < deadline;) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -159,10 +162,13 @@ beforeAll(async () => {
     MESSAGES_PER_SECOND: '1000', WORKER_CONCURRENCY: '2',
     IDEMPOTENCY_TABLE_NAME: 'idempotency', AWS_ENDPOINT_URL_DYNAMODB: table.endpoint, REPORT_TO_PINPOINT: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL',
   });
-  const realFetch = globalThis.fetch;
-  jest.spyOn(globalThis, 'fetch').mockImplementation((input, init) => {
-    if (String(input).startsWith(graph.baseUrl)) graphRequestsStarted += 1;
-    return realFetch(input, init);
+  // Every request leaves through an agent; those for the stand-in's port are the function's to Graph.
+  const graphPort = Number(new URL(graph.baseUrl).port);
+  const agent = http.Agent.prototype as unknown as { addRequest: (request: unknown, options: { port?: unknown }) => void };
+  const addRequest = agent.addRequest;
+  jest.spyOn(agent, 'addRequest').mockImplementation(function (this: unknown, request, options) {
+    if (Number(options.port) === graphPort) graphRequestsStarted += 1;
+    return addRequest.call(this, request, options);
   });
   // The function's logs and metrics are checked elsewhere; here they would only bury the results.
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);

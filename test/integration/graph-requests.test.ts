@@ -1,6 +1,6 @@
 /**
  * What the Graph API client does with answers that are not the provider's: a redirect, and a
- * request fetch refuses to make. Both are configuration problems: nothing was delivered, and
+ * request the client refuses to make. Both are configuration problems: nothing was delivered, and
  * nothing may have been.
  */
 import { WhatsAppProvider } from '../../lambda/providers/whatsapp';
@@ -34,7 +34,7 @@ describe('requests the provider did not answer itself', () => {
     expect(elsewhere.requests).toHaveLength(0);
   });
 
-  test('a base URL with credentials is refused by fetch before anything is sent: not uncertain, and the password is not in the detail', async () => {
+  test('a base URL with credentials is refused before anything is sent: not uncertain, and the password is not in the detail', async () => {
     const url = new URL(graph.baseUrl);
     graph.reset();
     const outcome = await send(`http://user:secret-pw@${url.host}`);

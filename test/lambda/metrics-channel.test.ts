@@ -1,3 +1,5 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import type { Context } from 'aws-lambda';
 import type * as HandlerModule from '../../lambda/handler';
 import { countEndpoints, EXECUTION_NAMESPACE } from '../../lambda/metrics-channel';
@@ -50,7 +52,8 @@ describe('the handler with CHANNEL=metrics', () => {
     const saved = { ...process.env };
     for (const key of ['TOKEN_SECRET_ARN', 'WHATSAPP_PHONE_NUMBER_ID', 'JOB_QUEUE_URL', 'DEAD_LETTER_QUEUE_URL', 'IDEMPOTENCY_TABLE_NAME']) delete process.env[key];
     process.env.CHANNEL = 'metrics';
-    const fetchSpy = jest.spyOn(globalThis, 'fetch');
+    // Every way out of the process: the providers' transport and fetch.
+    const requestSpies = [jest.spyOn(http, 'request'), jest.spyOn(https, 'request'), jest.spyOn(globalThis, 'fetch')];
     const lines: string[] = [];
     const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       lines.push(String(chunk));
@@ -69,10 +72,10 @@ describe('the handler with CHANNEL=metrics', () => {
       const emf = lines.join('').split('\n').filter((line) => line.includes('"_aws"'));
       expect(emf).toHaveLength(1);
       expect(JSON.parse(emf[0])).toMatchObject({ EndpointCount: 7, _aws: { CloudWatchMetrics: [{ Namespace: EXECUTION_NAMESPACE }] } });
-      expect(fetchSpy).not.toHaveBeenCalled();
+      for (const spy of requestSpies) expect(spy).not.toHaveBeenCalled();
     } finally {
       write.mockRestore();
-      fetchSpy.mockRestore();
+      for (const spy of requestSpies) spy.mockRestore();
       process.env = saved;
     }
   });
