@@ -46,7 +46,7 @@ describe('channel=metrics', () => {
 
   test('the function is told to count, and nothing else', () => {
     const fn = pinpointFunction(template);
-    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['CHANNEL', 'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['CHANNEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
     expect(fn.Properties.Environment.Variables.CHANNEL).toBe('metrics');
   });
 

@@ -68,7 +68,6 @@ describe('DeliveryStack with the default configuration', () => {
           GRAPH_API_BASE_URL: 'https://graph.facebook.com',
           POWERTOOLS_SERVICE_NAME: Match.anyValue(),
           POWERTOOLS_METRICS_NAMESPACE: Match.anyValue(),
-          NODE_OPTIONS: '--enable-source-maps',
         }),
       },
     });
