@@ -17,17 +17,24 @@ export interface Bundles {
   readonly worker: string;
   /** Pinpoint's function of a `whatsappApi=aws` deployment (End User Messaging Social). */
   readonly endUserMessaging: string;
+  /** NODE_OPTIONS the checkout deploys the function with, if any. */
+  readonly nodeOptions?: string;
 }
 
 const SCRIPT = `
+const fs = require('node:fs');
 const { synthesizedBundleDir } = require('./test/integration/stand-ins/bundled-function');
 const aws = { whatsappApi: 'aws', whatsappOriginationPhoneNumberId: ${JSON.stringify(BENCH_ORIGINATION_ID)} };
-process.stdout.write(JSON.stringify({ pinpoint: synthesizedBundleDir('pinpoint'), worker: synthesizedBundleDir('worker'), endUserMessaging: synthesizedBundleDir('pinpoint', aws) }));
+const nodeOptions = /NODE_OPTIONS: '([^']+)'/.exec(fs.readFileSync('lib/constructs/custom-channel-function.ts', 'utf8'))?.[1];
+process.stdout.write(JSON.stringify({ pinpoint: synthesizedBundleDir('pinpoint'), worker: synthesizedBundleDir('worker'), endUserMessaging: synthesizedBundleDir('pinpoint', aws), nodeOptions }));
 `;
 
 /** Synthesizes (or finds, by the hash of their sources) the bundles of the checkout at `root`. */
 export function bundlesOf(root = ROOT): Bundles {
-  const output = execFileSync(process.execPath, ['--import', 'tsx', '-e', SCRIPT], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  // The synth's own output (bundling lines, npm's warnings) is not the benchmark's.
+  const output = execFileSync(process.execPath, ['--import', 'tsx', '-e', SCRIPT], {
+    cwd: root, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return JSON.parse(output) as Bundles;
 }
 

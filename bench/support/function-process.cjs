@@ -41,7 +41,7 @@ async function main() {
       }
       const wallMs = performance.now() - began;
       const used = process.cpuUsage(cpu);
-      process.send({ response, error, wallMs, cpuMs: (used.user + used.system) / 1000 });
+      process.send({ response, error, wallMs, cpuMs: (used.user + used.system) / 1000, rssMb: process.memoryUsage().rss / 1048576 });
     }
     if (message.op === 'stack') {
       // Errors thrown through the bundle's frames: the first read of a stack formats it (and, with

@@ -48,6 +48,8 @@ export interface Invocation {
   readonly error?: { name: string; message: string };
   readonly wallMs: number;
   readonly cpuMs: number;
+  /** The process's resident memory after the invocation. */
+  readonly rssMb: number;
 }
 
 export interface FunctionProcess {
