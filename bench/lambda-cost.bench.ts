@@ -2,7 +2,8 @@
  * npm run bench, part 1: what a Lambda pays, measured as one would see it. The function runs as
  * `cdk synth` bundled it, in a process of its own (bare node, as the runtime loads it); every
  * stand-in runs in another process (Graph API and End User Messaging Social 100 ms per request,
- * DynamoDB 5 ms), so the CPU figures are the function's alone. Printed side by side, with the goals:
+ * DynamoDB 5 ms; SQS, Secrets Manager and Pinpoint's PutEvents, where outcomes are reported, at once),
+ * so the CPU figures are the function's alone. Printed side by side, with the goals:
  * init over bare node, wall time and CPU per 50-endpoint batch for each function and provider, and
  * what source maps cost. With BENCH_BASELINE=<git rev>, the same figures for that commit's bundles,
  * measured in the same run, come first.
@@ -169,6 +170,7 @@ async function main(): Promise<void> {
     dynamodb: await startStandIn('dynamodb', DYNAMODB_MS),
     sqs: await startStandIn('sqs'),
     secrets: await startStandIn('secrets'),
+    pinpoint: await startStandIn('pinpoint'),
   };
   try {
     const measured: Measured[] = [];

@@ -8,6 +8,10 @@ export const MB_PER_VCPU = 1769;
 export const ARM_PRICE_PER_GB_SECOND = 0.0000133334;
 export const PRICE_PER_REQUEST = 0.2 / 1_000_000;
 export const MEMORY_SIZES = [128, 256, 512, 1024] as const;
+/** DynamoDB on-demand, us-east-1, per write request unit; a transactional write of a small item takes two. */
+export const PRICE_PER_WRITE_UNIT = 0.625 / 1_000_000;
+/** The duplicate check per message: a claim and a record, each a transactional write. */
+export const WRITE_UNITS_PER_MESSAGE = 4;
 
 export interface AtMemory {
   readonly memoryMb: number;
@@ -34,5 +38,7 @@ export function lambdaArithmetic(wallMs: number, cpuMs: number, endpointsPerBatc
     const row = atMemory(memory, wallMs, cpuMs, endpointsPerBatch);
     lines.push(`  ${String(memory).padEnd(12)}${row.vcpuShare.toFixed(3).padStart(11)}${row.wallMs.toFixed(0).padStart(15)}${row.costPer1000Messages.toFixed(6).padStart(22)}`);
   }
+  lines.push(`  and the duplicate check in DynamoDB (on-demand): ${WRITE_UNITS_PER_MESSAGE} write units per message (a claim and a record, each transactional), `
+    + `$${(1000 * WRITE_UNITS_PER_MESSAGE * PRICE_PER_WRITE_UNIT).toFixed(6)} per 1,000 messages`);
   return lines.join('\n');
 }

@@ -73,9 +73,9 @@ export function lambdaEnv(env: Record<string, string | undefined>): Record<strin
   return Object.fromEntries(Object.entries(base).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
-export async function startFunction(bundleDir: string, env: Record<string, string>): Promise<FunctionProcess> {
+export async function startFunction(bundleDir: string, env: Record<string, string>, execArgv: string[] = []): Promise<FunctionProcess> {
   const child = fork(path.join(__dirname, 'function-process.cjs'), [], {
-    env: { ...env, BENCH_BUNDLE_DIR: bundleDir }, execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    env: { ...env, BENCH_BUNDLE_DIR: bundleDir }, execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   // The function's own warnings and error lines are part of what it pays for, not of the report;
   // the last of them are shown only if the process dies.

@@ -5,12 +5,13 @@
  */
 import { DynamoDbServer } from '../../test/integration/stand-ins/dynamodb-server';
 import { GraphApiServer } from '../../test/integration/stand-ins/graph-api-server';
+import { PinpointServer } from '../../test/integration/stand-ins/pinpoint-server';
 import { SecretsManagerServer } from '../../test/integration/stand-ins/secrets-manager-server';
 import { SocialMessagingServer } from '../../test/integration/stand-ins/social-messaging-server';
 import { SqsServer } from '../../test/integration/stand-ins/sqs-server';
 import { BENCH_SECRET_ARN, BENCH_TOKEN } from './constants';
 
-export type StandInKind = 'graph' | 'dynamodb' | 'sqs' | 'secrets' | 'social';
+export type StandInKind = 'graph' | 'dynamodb' | 'sqs' | 'secrets' | 'social' | 'pinpoint';
 
 export interface StandInReady {
   /** The environment variables that point the function at this stand-in. */
@@ -48,6 +49,11 @@ async function start(kind: StandInKind, latencyMs: number): Promise<Running> {
     case 'social': {
       const server = await SocialMessagingServer.start({ latencyMs });
       return { env: { AWS_ENDPOINT_URL_SOCIALMESSAGING: server.endpoint }, count: () => server.requests.length, stop: () => server.stop() };
+    }
+    case 'pinpoint': {
+      // Where Pinpoint's function reports each endpoint's outcome, as deployed (REPORT_TO_PINPOINT).
+      const server = await PinpointServer.start();
+      return { env: { AWS_ENDPOINT_URL_PINPOINT: server.endpoint, REPORT_TO_PINPOINT: 'true' }, count: () => server.requests.length, stop: () => server.stop() };
     }
     default:
       throw new Error(`unknown stand-in ${String(kind)}`);

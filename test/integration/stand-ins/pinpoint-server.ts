@@ -39,6 +39,15 @@ export class PinpointServer {
   private route({ method, path, body }: PinpointRequest): [number, any] {
     let match = /^\/v1\/apps\/(\w+)\/endpoints$/.exec(path);
     if (method === 'PUT' && match) return [202, { Message: 'Accepted', RequestID: 'request' }];
+    // PutEvents: every event of every endpoint accepted.
+    match = /^\/v1\/apps\/(\w+)\/events$/.exec(path);
+    if (method === 'POST' && match) {
+      const results = Object.fromEntries(Object.entries((body?.BatchItem ?? {}) as Record<string, { Events?: Record<string, unknown> }>).map(([endpointId, item]) => [endpointId, {
+        EndpointItemResponse: { Message: 'Accepted', StatusCode: 202 },
+        EventsItemResponse: Object.fromEntries(Object.keys(item.Events ?? {}).map((eventId) => [eventId, { Message: 'Accepted', StatusCode: 202 }])),
+      }]));
+      return [202, { Results: results }];
+    }
     match = /^\/v1\/apps\/(\w+)\/campaigns$/.exec(path);
     if (method === 'POST' && match) {
       const id = `c${String(this.campaigns.size + 1).padStart(31, '0')}`;
