@@ -10,6 +10,7 @@ import { DEFAULT_CONNECT_PHONE_FIELDS, DEFAULT_MESSAGES_PER_SECOND, DEFAULT_WORK
 import { MAX_CONNECT_PROFILES } from '../../lambda/triggers/connect/event';
 import { MAX_CONNECT_MESSAGES_BYTES } from '../../lib/config-connect';
 import { DEFAULT_WORKER_SETTINGS } from '../../lambda/triggers/sqs/jobs';
+import { atMemory, MB_PER_VCPU, PRICE_PER_WRITE_UNIT, WRITE_UNITS_PER_MESSAGE } from '../../bench/support/arithmetic';
 import { buildApp } from '../helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -126,5 +127,32 @@ describe('README: Amazon Connect outbound campaigns', () => {
     expect(steps).toContain(`| \`connectPhoneFields\` | \`${DEFAULT_CONNECT_PHONE_FIELDS.join(',')}\` |`);
     expect(steps).toContain(`at most ${MAX_CONNECT_PROFILES.toLocaleString('en-US')} profiles`);
     expect(steps).toContain(`At most ${MAX_CONNECT_MESSAGES_BYTES.toLocaleString('en-US')} bytes in all`);
+  });
+});
+
+describe('README: cost, memory and cold start', () => {
+  const text = section('Cost, memory and cold start');
+
+  test('the table is the arithmetic the benchmark prints, from the figures the text quotes', () => {
+    // GIVEN the batch the text quotes
+    const [, wallMs, cpuMs] = /took (\d+) ms and (\d+) ms of CPU/.exec(text)!.map(Number);
+    const rows = [...text.matchAll(/^\| (\d+) MB \| ([\d.]+) \| .* = (\d+) ms \| \$([\d.]+) \|$/gm)];
+    expect(rows.map((row) => Number(row[1]))).toEqual([128, 256, 512]);
+    // THEN every row is what bench/support/arithmetic.ts computes
+    for (const [, memory, share, batchMs, cost] of rows) {
+      const expected = atMemory(Number(memory), wallMs, cpuMs, 50);
+      expect(share).toBe(expected.vcpuShare.toFixed(3));
+      expect(Number(batchMs)).toBe(Math.round(expected.wallMs));
+      expect(cost).toBe(expected.costPer1000Messages.toFixed(6));
+    }
+    expect(text).toContain(`256 / ${MB_PER_VCPU.toLocaleString('en-US')} = ${(256 / MB_PER_VCPU).toFixed(3)}`);
+  });
+
+  test('the default it names is the functions\' memory size, and the DynamoDB figures are the guard\'s', () => {
+    const { delivery } = buildApp({});
+    const functions = Object.values(Template.fromStack(delivery).findResources('AWS::Lambda::Function'));
+    expect(text).toContain('Both functions run at the default 256 MB');
+    expect(functions.map((fn) => fn.Properties.MemorySize)).toEqual([256, 256]);
+    expect(text).toContain(`so ${WRITE_UNITS_PER_MESSAGE} write units, or $${(1000 * WRITE_UNITS_PER_MESSAGE * PRICE_PER_WRITE_UNIT).toFixed(4)} per 1,000`);
   });
 });
