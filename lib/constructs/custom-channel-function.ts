@@ -101,8 +101,8 @@ export interface CustomChannelFunctionProps {
   readonly timeout?: Duration;
 
   /**
-   * Memory size in MB. Lambda scales CPU and network with memory; 256 MB keeps 50 concurrent
-   * HTTPS requests well inside the deadline.
+   * Memory size in MB. Lambda gives CPU in proportion to memory (one vCPU at 1,769 MB); 256 MB is
+   * chosen from the CPU a batch takes, as the README's "Cost, memory and cold start" works out.
    *
    * @default 256
    */
@@ -197,14 +197,14 @@ export class CustomChannelFunction extends Construct {
       },
       bundling: {
         minify: true,
-        // Shipped, but not loaded: --enable-source-maps made every cold start about 75 ms slower here
-        // and the first stack trace about 30 ms (`npm run bench`). Set NODE_OPTIONS on the function to
+        // Shipped, but not loaded: --enable-source-maps made every cold start 60-100 ms slower here
+        // and the first stack trace 110-160 ms (`npm run bench`). Set NODE_OPTIONS on the function to
         // have stack traces name the TypeScript sources while debugging.
         sourceMap: true,
         target: 'node24',
         // One tree-shaken ES module with the AWS SDK clients inside: `npm run bench` measured it to import
-        // in well under half the time the runtime's CommonJS SDK takes (docs/benchmark.md). The banner
-        // gives bundled CommonJS code the `require` an ES module lacks.
+        // in about 60 % of the time a bundle loading the runtime's CommonJS SDK takes (docs/benchmark.md).
+        // The banner gives bundled CommonJS code the `require` an ES module lacks.
         format: nodejs.OutputFormat.ESM,
         mainFields: ['module', 'main'],
         banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
