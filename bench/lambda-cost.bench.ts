@@ -8,12 +8,13 @@
  * what source maps cost. With BENCH_BASELINE=<git rev>, the same figures for that commit's bundles,
  * measured in the same run, come first.
  */
+import { statSync } from 'node:fs';
 import type { SQSEvent } from 'aws-lambda';
 import { DELIVERY_JOB_VERSION, type DeliveryJobMessage } from '../lambda/contract';
 import { pinpointEvent } from '../test/support/events';
 import { baselineCheckout, type Bundles, bundlesOf } from './support/bundles';
 import { BENCH_ORIGINATION_ID, BENCH_PHONE_NUMBER_ID, BENCH_SECRET_ARN } from './support/constants';
-import { type FunctionProcess, initFigures, lambdaEnv, median, type StandIn, startFunction, startStandIn } from './support/processes';
+import { bundleFile, type FunctionProcess, initFigures, lambdaEnv, median, type StandIn, startFunction, startStandIn } from './support/processes';
 import { lambdaArithmetic } from './support/arithmetic';
 
 const REQUEST_MS = 100;
@@ -122,10 +123,7 @@ async function measureCheckout(name: string, bundles: Bundles, standIns: Record<
 }
 
 function bundleKb(dir: string): number {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fs = require('node:fs') as typeof import('node:fs');
-  const file = ['index.mjs', 'index.js'].map((f) => `${dir}/${f}`).find((f) => fs.existsSync(f))!;
-  return fs.statSync(file).size / 1024;
+  return statSync(bundleFile(dir)).size / 1024;
 }
 
 const pad = (text: string, width: number) => text.padEnd(width);

@@ -2,7 +2,9 @@
  * Starting the benchmark's processes: stand-ins, each alone, and the function under measurement.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { StandInKind, StandInReady } from './stand-in-process';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -99,6 +101,13 @@ export async function startFunction(bundleDir: string, env: Record<string, strin
   };
 }
 
+/** The bundle's entry file: an ES module now, CommonJS in commits before it (BENCH_BASELINE). */
+export function bundleFile(bundleDir: string): string {
+  const file = ['index.mjs', 'index.js'].map((name) => path.join(bundleDir, name)).find((candidate) => fs.existsSync(candidate));
+  if (!file) throw new Error(`no bundle in ${bundleDir}`);
+  return file;
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -109,7 +118,7 @@ export function median(values: readonly number[]): number {
  * alternate, so that both meet the same moments of a busy machine; medians of `runs`.
  */
 export function initFigures(bundleDir: string, env: Record<string, string>, runs = 9): { importMs: number; bareMs: number } {
-  const code = `import(require('node:url').pathToFileURL(require('node:fs').existsSync(${JSON.stringify(path.join(bundleDir, 'index.mjs'))}) ? ${JSON.stringify(path.join(bundleDir, 'index.mjs'))} : ${JSON.stringify(path.join(bundleDir, 'index.js'))}).href)`;
+  const code = `import(${JSON.stringify(pathToFileURL(bundleFile(bundleDir)).href)})`;
   const time = (script: string) => {
     const started = performance.now();
     execFileSync(process.execPath, ['-e', script], { env, stdio: 'ignore' });

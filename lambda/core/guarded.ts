@@ -12,17 +12,16 @@ import type { ClaimOutcome, Clock, DeliveryGuard, SettledSend } from '../domain'
 export const RECORD_AFTER_MS = 1000;
 
 export class ClaimGroups {
-  private pending = new Map<string, ((outcome: ClaimOutcome) => void)[]>();
+  private pending = new Map<string, (outcome: ClaimOutcome) => void>();
   private scheduled = false;
 
   constructor(private readonly guard: DeliveryGuard, private readonly signal: () => AbortSignal) {}
 
   claim(key: string): Promise<ClaimOutcome> {
     return new Promise((resolve) => {
-      const waiting = this.pending.get(key);
       // The same key twice in one batch: the first asker sends it, the second finds it taken.
-      if (waiting) resolve({ kind: 'in-progress' });
-      else this.pending.set(key, [resolve]);
+      if (this.pending.has(key)) resolve({ kind: 'in-progress' });
+      else this.pending.set(key, resolve);
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.flush());
@@ -34,17 +33,14 @@ export class ClaimGroups {
     const group = this.pending;
     this.pending = new Map();
     this.scheduled = false;
-    let outcomes: ReadonlyMap<string, ClaimOutcome>;
+    let outcomes: ReadonlyMap<string, ClaimOutcome> = new Map();
+    let failure: ClaimOutcome | undefined;
     try {
       outcomes = await this.guard.claim([...group.keys()], this.signal());
     } catch (error) {
-      outcomes = new Map();
-      for (const key of group.keys()) (outcomes as Map<string, ClaimOutcome>).set(key, { kind: 'unavailable', reason: (error as Error).name });
+      failure = { kind: 'unavailable', reason: (error as Error).name };
     }
-    for (const [key, resolvers] of group) {
-      const outcome = outcomes.get(key) ?? { kind: 'unavailable', reason: 'no answer for the key' };
-      for (const resolve of resolvers) resolve(outcome);
-    }
+    for (const [key, resolve] of group) resolve(failure ?? outcomes.get(key) ?? { kind: 'unavailable', reason: 'no answer for the key' });
   }
 }
 
